@@ -1,0 +1,29 @@
+// Every page: the quick exit (button and Escape key) and the CSRF token for fetch().
+(function () {
+  "use strict";
+
+  function quickExit(event) {
+    var link = document.getElementById("quick-exit");
+    var url = (link && link.getAttribute("data-exit-url")) || "https://weather.com/";
+    if (event) { event.preventDefault(); }
+    // Hide the page at once, then replace this history entry so Back does not return here.
+    document.documentElement.classList.add("exiting");
+    window.location.replace(url);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var link = document.getElementById("quick-exit");
+    if (link) { link.addEventListener("click", quickExit); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") { quickExit(event); }
+  });
+
+  window.Warmline = window.Warmline || {};
+  window.Warmline.csrfToken = function () {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  };
+  window.Warmline.quickExit = quickExit;
+})();

@@ -1,0 +1,45 @@
+"""Announcements that leave the process only after the transaction that caused them commits
+(Zulip's rule: never tell anyone about a change that might still roll back).
+
+A service calls `announce(kind, **payload)` inside its transaction; the realtime layer
+`subscribe`s to kinds and turns them into Socket.IO emits. A rollback drops them."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from warmline.extensions import db
+
+log = logging.getLogger(__name__)
+_PENDING = "warmline.announcements"
+_subscribers: dict[str, list[Callable[..., None]]] = defaultdict(list)
+
+
+def subscribe(kind: str, handler: Callable[..., None]) -> None:
+    if handler not in _subscribers[kind]:
+        _subscribers[kind].append(handler)
+
+
+def announce(kind: str, **payload: Any) -> None:
+    db.session.info.setdefault(_PENDING, []).append((kind, payload))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver(session: Session) -> None:
+    for kind, payload in session.info.pop(_PENDING, []):
+        for handler in _subscribers.get(kind, []):
+            try:
+                handler(**payload)
+            except Exception:  # one failed delivery must not hide the others
+                log.exception("announcement handler failed", extra={"kind": kind})
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,102 @@
+"""`flask --app wsgi ...` commands. Each parses its arguments and calls a service."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from warmline import demo
+from warmline.errors import WarmlineError
+from warmline.extensions import db
+from warmline.models.accounts import STAFF_ROLES
+from warmline.services import accounts
+
+users = AppGroup("users", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _password(value: str) -> str:
+    """`-` reads the password from standard input, so it stays out of shell history."""
+    if value == "-":
+        return sys.stdin.readline().rstrip("\n")
+    return value
+
+
+def _fail(error: WarmlineError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", required=True, help="The password, or - to read it from stdin.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--handle", default=None, help="The name members see (default: the username).")
+def create_user(username: str, password: str, roles: tuple[str, ...], handle: str | None) -> None:
+    """Create a staff account."""
+    try:
+        user = accounts.create_staff(username, _password(password), roles, handle=handle)
+        db.session.commit()
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"created {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+
+
+@users.command("set-roles")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES))
+def set_roles(username: str, roles: tuple[str, ...]) -> None:
+    """Replace a staff account's roles; its sessions end."""
+    try:
+        accounts.set_roles(accounts.find_staff(username), roles)
+        db.session.commit()
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: roles {', '.join(sorted(roles))}; signed out everywhere")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", required=True, help="The password, or - to read it from stdin.")
+def set_password(username: str, password: str) -> None:
+    """Set a staff password; its sessions end."""
+    try:
+        accounts.set_password(accounts.find_staff(username), _password(password))
+        db.session.commit()
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: password changed; signed out everywhere")
+
+
+@users.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable a staff account; its sessions and sockets end at once."""
+    try:
+        accounts.disable_user(accounts.find_staff(username))
+        db.session.commit()
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: disabled")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+def demo_load(if_empty: bool) -> None:
+    """Demo staff accounts and data; prints the logins."""
+    if if_empty and not demo.is_empty():
+        click.echo("demo: the database already has accounts; nothing loaded")
+        return
+    logins = demo.load()
+    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for username, roles in logins:
+        click.echo(f"  {username:<8} {', '.join(roles)}")
+    click.echo("Members join anonymously at /join.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,91 @@
+"""Settings from the environment (a `.env` file may set it too), read when the app is made."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def secret_key_from(instance_path: Path) -> str:
+    """The key kept under instance/, created once; O_EXCL makes the first process win."""
+    path = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if key:
+            return key
+        raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY") from None
+    with os.fdopen(fd, "w") as out:
+        key = secrets.token_urlsafe(48)
+        out.write(key)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict[str, object]:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'warmline.db'}"
+    timezone = os.environ.get("WARMLINE_TIMEZONE", "America/New_York")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"WARMLINE_TIMEZONE={timezone!r} is not a known time zone") from exc
+    origins = os.environ.get("WARMLINE_ALLOWED_ORIGINS", "")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secret_key_from(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "WARMLINE_TIMEZONE": timezone,
+        "ASYNC_MODE": os.environ.get("WARMLINE_ASYNC_MODE", "threading"),
+        # Extra origins allowed to open a socket; by default only the page's own origin.
+        "ALLOWED_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()],
+        # Number of trusted proxies in front (nginx: 1), so the scheme and host are right.
+        "PROXY_COUNT": _int("WARMLINE_PROXY_COUNT", 0),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """PostgreSQL goes through psycopg 3, which cooperates with gevent."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+DEFAULTS: dict[str, object] = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "warmline_session",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Forum posts are at most 10,000 characters; JSON escaping can grow that six-fold.
+    "MAX_CONTENT_LENGTH": 128 * 1024,
+    "SOCKETIO_MAX_BUFFER": 64 * 1024,
+    # The token lives as long as the session: a chat page stays open for hours.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "STAFF_SESSION_HOURS": 12,
+    "MEMBER_SESSION_DAYS": 30,
+    "QUICK_EXIT_URL": "https://weather.com/",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+}

@@ -1,0 +1,122 @@
+"""Accounts: anonymous members and staff, their roles, their sign-in sessions and sockets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from warmline import clock
+from warmline.extensions import db
+from warmline.models.types import UTCDateTime
+
+MEMBER = "member"
+PEER = "peer"
+MODERATOR = "moderator"
+COORDINATOR = "coordinator"
+ADMIN = "admin"
+STAFF_ROLES = (PEER, MODERATOR, COORDINATOR, ADMIN)
+
+
+class User(db.Model):
+    """A member (no username, no password: a handle and a hashed recovery code) or a staff
+    account (username and password, one or more roles). Nothing here identifies a person."""
+
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    handle: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # Case-folded handle: "Sam" and "sam" are one handle.
+    handle_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    username: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    recovery_code_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    disabled_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    role_rows: so.Mapped[list[UserRole]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Set by the user loader (not columns): the session this request is signed in with.
+    session_token = None
+    auth_session_id = None
+
+    @property
+    def is_member(self) -> bool:
+        return self.username is None
+
+    @property
+    def roles(self) -> list[str]:
+        if self.is_member:
+            return [MEMBER]
+        return sorted(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    # Flask-Login's protocol. get_id is the session token (its alternative-token pattern),
+    # so revoking the session row signs out a replayed cookie.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.roles}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True, index=True)
+    user: so.Mapped[User] = so.relationship(back_populates="role_rows")
+
+
+class AuthSession(db.Model):
+    """One signed-in browser or client. The cookie carries the raw token; only its hash is
+    kept. No address, no user agent: nothing that identifies a member's device."""
+
+    __tablename__ = "auth_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    revoked_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class LiveSocket(db.Model):
+    """A Socket.IO connection that is open now, on whichever server process holds it: the
+    table lets any process find (and disconnect) a user's sockets, and tells presence."""
+
+    __tablename__ = "live_sockets"
+
+    sid: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    auth_session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    process_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    connected_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)

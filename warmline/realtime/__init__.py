@@ -1,0 +1,29 @@
+"""Socket.IO: the /chat namespace. Handlers only authenticate, parse, call a service and
+translate; `events.py` is the one place that emits."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from warmline.extensions import socketio
+
+NAMESPACE = "/chat"
+
+
+def init_app(app: Flask) -> None:
+    from warmline.realtime import connection, events  # noqa: F401  (registers handlers)
+
+    origins = app.config["ALLOWED_ORIGINS"] or None  # None: the page's own origin only
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=origins,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
+        # A dropped client is noticed within ping_interval + ping_timeout (about 45 s).
+        ping_interval=25,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    events.subscribe_all()

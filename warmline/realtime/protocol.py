@@ -1,0 +1,61 @@
+"""The /chat event protocol: every client event takes an ack and answers `{"ok": true, ...}`
+or the contract's error shape. `on_event` declares the roles and the payload next to the
+handler; the registry lets the permission matrix test cover every event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+
+from warmline.errors import WarmlineError
+from warmline.extensions import db, socketio
+from warmline.permissions import roles_required
+from warmline.realtime import NAMESPACE
+from warmline.validation import parse
+
+log = logging.getLogger(__name__)
+
+# event name -> roles (the permission matrix reads this)
+REGISTRY: dict[str, tuple[str, ...]] = {}
+
+Handler = Callable[[dict[str, Any]], Mapping[str, Any] | None]
+
+
+def server_error() -> dict[str, Any]:
+    return WarmlineError("server_error", "Something went wrong on our side. Please try again.", 500).to_dict()
+
+
+def unavailable() -> dict[str, Any]:
+    return WarmlineError("unavailable", "The service is briefly unavailable. Please try again.", 503).to_dict()
+
+
+def on_event(name: str, *roles: str, fields: Mapping[str, Any]) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        guarded = roles_required(*roles)(handler)
+
+        @wraps(handler)
+        def receive(payload: Any = None) -> dict[str, Any]:
+            try:
+                result = guarded(parse(payload, fields))
+                return {"ok": True, **(result or {})}
+            except WarmlineError as error:
+                db.session.rollback()
+                return error.to_dict()
+            except (OperationalError, PoolTimeout):
+                db.session.rollback()
+                log.error("database unavailable", extra={"event": name})
+                return unavailable()
+            except Exception:
+                db.session.rollback()
+                log.exception("socket event failed", extra={"event": name})
+                return server_error()
+
+        REGISTRY[name] = roles
+        socketio.on_event(name, receive, namespace=NAMESPACE)
+        return handler
+
+    return decorate

@@ -1,0 +1,285 @@
+"""Accounts and sign-in sessions: anonymous members, staff, roles, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from warmline import bus, clock
+from warmline.errors import WarmlineError, conflict, invalid
+from warmline.extensions import db
+from warmline.logs import audit
+from warmline.models import AuthSession, LiveSocket, User, UserRole
+from warmline.models.accounts import STAFF_ROLES
+from warmline.services import handles
+
+PASSWORD_MIN, PASSWORD_MAX = 12, 256
+USERNAME_PATTERN = "letters, digits, '_', '-' or '.', 3 to 64 characters"
+# 16 characters from 32 unambiguous symbols: 80 bits, so a fast hash is safe to store.
+_RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_GENERATE_ATTEMPTS = 20
+# Checked against when the username is unknown, so a miss takes as long as a wrong password.
+_DUMMY_PASSWORD_HASH = generate_password_hash("not-a-real-password")
+
+BAD_CREDENTIALS = "That sign-in did not work. Check the details and try again."
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _canonical_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _handle_taken(handle: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.handle_key == handles.key(handle))) is not None
+
+
+def _unused_generated_handle() -> str:
+    for _ in range(_GENERATE_ATTEMPTS):
+        candidate = handles.generate()
+        if not _handle_taken(candidate):
+            return candidate
+    raise WarmlineError("handle_unavailable", "Could not find a free handle; please try again.", 503)
+
+
+def create_member(handle: str | None = None) -> tuple[User, str]:
+    """A new anonymous member and their recovery code, which is shown once and kept hashed."""
+    if handle is None:
+        handle = _unused_generated_handle()
+    else:
+        handle = handles.normalise(handle)
+        if _handle_taken(handle):
+            raise conflict("handle_taken", "That handle is taken; please choose another.")
+    code = _new_recovery_code()
+    member = User(
+        handle=handle,
+        handle_key=handles.key(handle),
+        recovery_code_hash=_digest(_canonical_recovery_code(code)),
+    )
+    db.session.add(member)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # a concurrent request took the same handle
+        db.session.rollback()
+        raise conflict("handle_taken", "That handle is taken; please choose another.") from None
+    return member, code
+
+
+def recover_member(handle: str, recovery_code: str) -> tuple[User, str]:
+    """Sign a member back in by handle and code. The code is used up: a new one replaces it."""
+    member = db.session.scalar(
+        sa.select(User).where(User.handle_key == handles.key(handle.strip()), User.username.is_(None))
+    )
+    given = _digest(_canonical_recovery_code(recovery_code))
+    stored = member.recovery_code_hash if member and member.recovery_code_hash else _digest("")
+    if member is None or not hmac.compare_digest(given, stored) or not member.is_active:
+        raise WarmlineError("bad_credentials", BAD_CREDENTIALS, 401)
+    return member, regenerate_recovery_code(member)
+
+
+def regenerate_recovery_code(member: User) -> str:
+    code = _new_recovery_code()
+    member.recovery_code_hash = _digest(_canonical_recovery_code(code))
+    return code
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    wanted = sorted(set(roles))
+    unknown = [role for role in wanted if role not in STAFF_ROLES]
+    if not wanted or unknown:
+        raise invalid("roles", f"Roles are one or more of: {', '.join(STAFF_ROLES)}.")
+    return wanted
+
+
+def check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise invalid("password", f"A password is {PASSWORD_MIN} to {PASSWORD_MAX} characters long.")
+
+
+def create_staff(username: str, password: str, roles: Iterable[str], handle: str | None = None) -> User:
+    """A staff account. Its handle (shown to members) defaults to the username."""
+    username = username.strip()
+    if not (3 <= len(username) <= 64 and all(ch.isascii() and (ch.isalnum() or ch in "_-.") for ch in username)):
+        raise invalid("username", f"A username is {USERNAME_PATTERN}.")
+    check_password(password)
+    wanted = _check_roles(roles)
+    display = (handle or username).strip()
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise conflict("username_taken", "That username is taken.")
+    if _handle_taken(display):
+        raise conflict("handle_taken", "That handle is taken; please choose another.")
+    user = User(
+        username=username,
+        handle=display,
+        handle_key=handles.key(display),
+        password_hash=generate_password_hash(password),
+        role_rows=[UserRole(role=role) for role in wanted],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate_staff(username: str, password: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_PASSWORD_HASH
+    if not check_password_hash(stored, password) or user is None or not user.is_active:
+        raise WarmlineError("bad_credentials", BAD_CREDENTIALS, 401)
+    return user
+
+
+def set_roles(user: User, roles: Iterable[str]) -> None:
+    """Change a staff account's roles; its sessions end, so no old privilege lingers."""
+    if user.is_member:
+        raise invalid("roles", "Members have no staff roles.")
+    wanted = _check_roles(roles)
+    user.role_rows = [UserRole(role=role) for role in wanted]
+    revoke_user_sessions(user, "role_change")
+
+
+def set_password(user: User, password: str) -> None:
+    check_password(password)
+    user.password_hash = generate_password_hash(password)
+    revoke_user_sessions(user, "password_change")
+
+
+def disable_user(user: User) -> None:
+    user.disabled_at = clock.now()
+    revoke_user_sessions(user, "disabled")
+
+
+def find_staff(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise WarmlineError("not_found", f"No staff account named {username!r}.", 404)
+    return user
+
+
+# Sessions --------------------------------------------------------------------------------
+
+
+def start_session(user: User) -> str:
+    """A new sign-in for `user`; returns the raw token the cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    lifetime = _session_lifetime(user)
+    db.session.add(
+        AuthSession(token_hash=_digest(token), user=user, expires_at=clock.now() + lifetime)
+    )
+    user.session_token = token
+    return token
+
+
+def _session_lifetime(user: User) -> timedelta:
+    if user.is_member:
+        return timedelta(days=current_app.config["MEMBER_SESSION_DAYS"])
+    return timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
+
+
+def session_user(token: str) -> tuple[User, AuthSession] | None:
+    """The user and session behind a live token: unrevoked, unexpired, account enabled."""
+    row = db.session.execute(
+        sa.select(User, AuthSession)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.token_hash == _digest(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > clock.now(),
+            User.disabled_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    user, auth_session = row
+    user.session_token = token
+    user.auth_session_id = auth_session.id
+    return user, auth_session
+
+
+def end_session(token: str, reason: str = "logout") -> None:
+    auth_session = db.session.scalar(sa.select(AuthSession).where(AuthSession.token_hash == _digest(token)))
+    if auth_session is None or auth_session.revoked_at is not None:
+        return
+    auth_session.revoked_at = clock.now()
+    auth_session.revoked_reason = reason
+    _disconnect_sockets(sa.select(LiveSocket.sid).where(LiveSocket.auth_session_id == auth_session.id))
+
+
+def revoke_user_sessions(user: User, reason: str) -> None:
+    db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+    )
+    _disconnect_sockets(sa.select(LiveSocket.sid).where(LiveSocket.user_id == user.id))
+
+
+def _disconnect_sockets(sids_query: sa.Select[tuple[str]]) -> None:
+    sids = list(db.session.scalars(sids_query))
+    if sids:
+        bus.announce("sockets.disconnect", sids=sids)
+
+
+# Actions: each is one transaction, committed here, announced after the commit. ------------
+
+
+def join(handle: str | None = None) -> tuple[User, str, str]:
+    """A new member, signed in: (member, recovery code, session token)."""
+    member, code = create_member(handle)
+    token = start_session(member)
+    db.session.commit()
+    audit("member_joined", user_id=member.id, chose_handle=handle is not None)
+    return member, code, token
+
+
+def recover(handle: str, recovery_code: str) -> tuple[User, str, str]:
+    """A member back on a new device: (member, their new recovery code, session token)."""
+    try:
+        member, code = recover_member(handle, recovery_code)
+    except WarmlineError:
+        audit("recovery_failed")
+        raise
+    token = start_session(member)
+    db.session.commit()
+    audit("member_recovered", user_id=member.id)
+    return member, code, token
+
+
+def sign_in(username: str, password: str) -> tuple[User, str]:
+    try:
+        user = authenticate_staff(username, password)
+    except WarmlineError:
+        audit("login_failed")
+        raise
+    token = start_session(user)
+    db.session.commit()
+    audit("login_succeeded", user_id=user.id)
+    return user, token
+
+
+def sign_out(user: User, token: str) -> None:
+    end_session(token)
+    db.session.commit()
+    audit("logout", user_id=user.id)
+
+
+def new_recovery_code(member: User) -> str:
+    if not member.is_member:
+        raise invalid("user", "Only members have recovery codes.")
+    code = regenerate_recovery_code(member)
+    db.session.commit()
+    audit("recovery_code_regenerated", user_id=member.id)
+    return code

@@ -1,0 +1,30 @@
+"""Which sockets are open, for which user and sign-in session, on which server process."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import sqlalchemy as sa
+
+from warmline.extensions import db
+from warmline.models import LiveSocket
+
+# Tells this server process apart from the others sharing the database.
+PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def socket_connected(sid: str, user_id: int, auth_session_id: int) -> None:
+    db.session.add(
+        LiveSocket(sid=sid, user_id=user_id, auth_session_id=auth_session_id, process_id=PROCESS_ID)
+    )
+    db.session.commit()
+
+
+def socket_disconnected(sid: str) -> None:
+    db.session.execute(sa.delete(LiveSocket).where(LiveSocket.sid == sid))
+    db.session.commit()
+
+
+def sockets_of(user_id: int) -> list[str]:
+    return list(db.session.scalars(sa.select(LiveSocket.sid).where(LiveSocket.user_id == user_id)))

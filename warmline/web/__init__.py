@@ -1,0 +1,17 @@
+"""HTTP: page blueprints per area and the JSON API under /api/v1. Views only translate."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from warmline.web import errors, navigation
+
+
+def init_app(app: Flask) -> None:
+    from warmline.web import api, auth, home
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    navigation.init_app(app)

@@ -1,0 +1,107 @@
+"""Sign-in pages: join anonymously, come back with a recovery code, staff login, account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from warmline import auth
+from warmline.errors import WarmlineError
+from warmline.extensions import limiter
+from warmline.models.accounts import COORDINATOR, MODERATOR, PEER
+from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
+from warmline.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+# Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
+LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster"), (MODERATOR, "moderation.queue_page")]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute or scheme-relative URL."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def _landing() -> str:
+    for role, endpoint in LANDING:
+        if current_user.has_role(role) and endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("home.index")
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def join() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("auth/join.html")
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    chosen = request.form.get("handle", "").strip()[:64] or None
+    try:
+        member, code, token = accounts.join(chosen)
+    except WarmlineError as error:
+        return render_template("auth/join.html", error=error, handle=chosen), error.status
+    auth.start(member, token)
+    return render_template("auth/welcome.html", handle=member.handle, recovery_code=code, came_back=False)
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def recover() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("auth/recover.html")
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    handle = request.form.get("handle", "")[:64]
+    try:
+        member, code, token = accounts.recover(handle, request.form.get("recovery_code", "")[:64])
+    except WarmlineError as error:
+        return render_template("auth/recover.html", error=error, handle=handle), error.status
+    auth.start(member, token)
+    return render_template("auth/welcome.html", handle=member.handle, recovery_code=code, came_back=True)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def login() -> str | Response | tuple[str, int]:
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("auth/login.html", next_url=next_url)
+    username = request.form.get("username", "")[:64]
+    try:
+        user, token = accounts.sign_in(username, request.form.get("password", "")[: accounts.PASSWORD_MAX])
+    except WarmlineError as error:
+        return render_template("auth/login.html", error=error, username=username, next_url=next_url), error.status
+    auth.start(user, token)
+    return redirect(next_url or _landing())
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    if current_user.is_authenticated:
+        auth.stop(current_user)
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/account")
+@roles_required(*ANY_SIGNED_IN)
+def account() -> str:
+    return render_template("auth/account.html")
+
+
+@bp.post("/account/recovery-code")
+@roles_required(*MEMBERS)
+def new_recovery_code() -> str:
+    code = accounts.new_recovery_code(current_user)
+    return render_template("auth/welcome.html", handle=current_user.handle, recovery_code=code, came_back=True)

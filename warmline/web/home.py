@@ -1,0 +1,15 @@
+"""The home page: what this is, how to reach a peer, and crisis resources."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from warmline.permissions import public
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@public
+def index() -> str:
+    return render_template("home.html")

@@ -1,0 +1,27 @@
+"""Entry point. `python wsgi.py` serves the app with Socket.IO; `wsgi:app` is for gunicorn.
+
+Run as a script it serves under gevent (production's async mode, see ../shared/PERF.md),
+which must patch the standard library before anything else is imported."""
+
+import os
+
+if __name__ == "__main__" and os.environ.setdefault("WARMLINE_ASYNC_MODE", "gevent") == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from dotenv import load_dotenv  # noqa: E402
+
+load_dotenv()
+
+from warmline import create_app  # noqa: E402
+from warmline.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("WARMLINE_HOST", "127.0.0.1")
+    port = int(os.environ.get("WARMLINE_PORT", "5000"))
+    print(f"Warmline serving on http://{host}:{port}", flush=True)
+    # log_output=False: the server's own access log would print client addresses.
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
