@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -32,12 +33,18 @@ def announce(kind: str, **payload: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
-    for kind, payload in session.info.pop(_PENDING, []):
-        for handler in _subscribers.get(kind, []):
-            try:
-                handler(**payload)
-            except Exception:  # one failed delivery must not hide the others
-                log.exception("announcement handler failed", extra={"kind": kind})
+    pending = session.info.pop(_PENDING, [])
+    if not pending or not has_app_context():
+        return
+    # A fresh app context gives anything a handler sets off (a socket's disconnect handler
+    # runs synchronously) its own database session, not this one mid-commit.
+    with current_app._get_current_object().app_context():  # noqa: SLF001
+        for kind, payload in pending:
+            for handler in _subscribers.get(kind, []):
+                try:
+                    handler(**payload)
+                except Exception:  # one failed delivery must not hide the others
+                    log.exception("announcement handler failed", extra={"kind": kind})
 
 
 @event.listens_for(Session, "after_rollback")

@@ -83,6 +83,7 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_SSL_STRICT": True,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "PASSWORD_HASH_METHOD": "scrypt",
     "STAFF_SESSION_HOURS": 12,
     "MEMBER_SESSION_DAYS": 30,
     "QUICK_EXIT_URL": "https://weather.com/",

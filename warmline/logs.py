@@ -16,7 +16,7 @@ from warmline import clock
 
 audit_log = logging.getLogger("warmline.audit")
 request_log = logging.getLogger("warmline.request")
-_RESERVED = set(vars(logging.makeLogRecord({})))
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):

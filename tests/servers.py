@@ -1,0 +1,129 @@
+"""A real Warmline server in a subprocess (`python wsgi.py`, under gevent as in production)
+on a free 127.0.0.1 port, and python-socketio clients signed in over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+import socketio
+
+from warmline import ROOT
+
+from tests.support import free_port
+
+START_TIMEOUT = 30
+
+
+class LiveServer:
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "WARMLINE_HOST": "127.0.0.1",
+            "WARMLINE_PORT": str(self.port),
+            "RATELIMIT_ENABLED": "false",
+            "SECRET_KEY": "live-server-secret",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> LiveServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                requests.get(f"{self.url}/api/v1/csrf", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.05)  # polling for the port to open, bounded by the deadline
+        self.__exit__()
+        raise RuntimeError("server did not start in time")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.process.stderr:
+            self.process.stderr.close()
+
+
+class Browser:
+    """An HTTP session (cookies, CSRF header) and its Socket.IO connection to /chat."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.csrf_token = self.http.get(f"{base_url}/api/v1/csrf", timeout=5).json()["csrf_token"]
+        self.http.headers["X-CSRFToken"] = self.csrf_token
+        self.sio: socketio.Client | None = None
+        self.events: dict[str, list[Any]] = {}
+        self._arrived = threading.Condition()
+        self.disconnected = threading.Event()
+
+    def post(self, path: str, json: Any = None) -> requests.Response:
+        return self.http.post(f"{self.base_url}{path}", json={} if json is None else json, timeout=10)
+
+    def join(self) -> dict[str, Any]:
+        return self.post("/api/v1/members").json()
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        return self.post("/api/v1/login", {"username": username, "password": password}).json()
+
+    def connect(self, *, origin: str | None = None, csrf_token: str | None = None) -> socketio.Client:
+        sio = socketio.Client(reconnection=False)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        headers = {"Cookie": cookie}
+        if origin:
+            headers["Origin"] = origin
+
+        @sio.on("*", namespace="/chat")
+        def _any(event: str, data: Any) -> None:
+            with self._arrived:
+                self.events.setdefault(event, []).append(data)
+                self._arrived.notify_all()
+
+        @sio.on("disconnect", namespace="/chat")
+        def _gone(*_: Any) -> None:
+            self.disconnected.set()
+
+        # websocket-client sends the page's own Origin itself; a foreign one is tried over
+        # polling, where ours is the only Origin header.
+        transports = ["polling"] if origin else ["websocket"]
+        sio.connect(
+            self.base_url, namespaces=["/chat"], transports=transports, headers=headers,
+            auth={"csrf_token": csrf_token if csrf_token is not None else self.csrf_token}, wait_timeout=10,
+        )
+        self.sio = sio
+        return sio
+
+    def wait_for(self, event: str, count: int = 1, timeout: float = 10) -> list[Any]:
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.events.get(event, [])) >= count, timeout):
+                raise TimeoutError(f"{event} x{count} did not arrive in {timeout}s")
+            return self.events[event]
+
+    def call(self, event: str, data: Any, timeout: float = 10) -> Any:
+        assert self.sio is not None
+        return self.sio.call(event, data, namespace="/chat", timeout=timeout)
+
+    def close(self) -> None:
+        if self.sio is not None:
+            self.sio.disconnect()
+        self.http.close()
