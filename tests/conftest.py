@@ -73,9 +73,15 @@ def pg_database() -> str:
 def truncate_all(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(
-            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -13,9 +13,8 @@ from typing import Any
 import requests
 import socketio
 
-from warmline import ROOT
-
 from tests.support import free_port
+from warmline import ROOT
 
 START_TIMEOUT = 30
 
@@ -37,8 +36,11 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [sys.executable, "wsgi.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -107,8 +109,12 @@ class Browser:
         # polling, where ours is the only Origin header.
         transports = ["polling"] if origin else ["websocket"]
         sio.connect(
-            self.base_url, namespaces=["/chat"], transports=transports, headers=headers,
-            auth={"csrf_token": csrf_token if csrf_token is not None else self.csrf_token}, wait_timeout=10,
+            self.base_url,
+            namespaces=["/chat"],
+            transports=transports,
+            headers=headers,
+            auth={"csrf_token": csrf_token if csrf_token is not None else self.csrf_token},
+            wait_timeout=10,
         )
         self.sio = sio
         return sio

@@ -25,7 +25,10 @@ def test_member_joins_with_generated_handle_and_is_signed_in(api):
     code = body["recovery_code"]
     assert len(code.replace("-", "")) == 16
     me = api.get("/api/v1/me").get_json()
-    assert me == {"ok": True, "user": {"id": member["id"], "username": None, "handle": member["handle"], "roles": ["member"]}}
+    assert me == {
+        "ok": True,
+        "user": {"id": member["id"], "username": None, "handle": member["handle"], "roles": ["member"]},
+    }
 
 
 def test_recovery_code_is_stored_only_as_a_hash(app, api):
@@ -67,13 +70,20 @@ def test_recover_signs_in_on_another_device_and_uses_up_the_code(api, new_api):
     # The old code is spent; the new one works.
     laptop = new_api()
     assert laptop.post("/api/v1/members/recover", {"handle": handle, "recovery_code": code}).status_code == 401
-    assert laptop.post("/api/v1/members/recover", {"handle": handle, "recovery_code": body["recovery_code"]}).status_code == 200
+    assert (
+        laptop.post("/api/v1/members/recover", {"handle": handle, "recovery_code": body["recovery_code"]}).status_code
+        == 200
+    )
 
 
 def test_wrong_code_and_unknown_handle_get_the_same_answer(api, new_api):
     joined = api.join()
-    wrong = new_api().post("/api/v1/members/recover", {"handle": joined["member"]["handle"], "recovery_code": "AAAA-AAAA-AAAA-AAAA"})
-    unknown = new_api().post("/api/v1/members/recover", {"handle": "NoSuchOtter1", "recovery_code": "AAAA-AAAA-AAAA-AAAA"})
+    wrong = new_api().post(
+        "/api/v1/members/recover", {"handle": joined["member"]["handle"], "recovery_code": "AAAA-AAAA-AAAA-AAAA"}
+    )
+    unknown = new_api().post(
+        "/api/v1/members/recover", {"handle": "NoSuchOtter1", "recovery_code": "AAAA-AAAA-AAAA-AAAA"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert error_of(wrong) == error_of(unknown)
 
@@ -156,7 +166,9 @@ def test_unknown_field_and_wrong_type_are_named(api):
     assert response.status_code == 400 and error_of(response)["field"] == "email"
     response = api.post("/api/v1/login", {"username": 5, "password": "x"})
     assert response.status_code == 400 and error_of(response)["field"] == "username"
-    response = api.client.post("/api/v1/login", data="not json", headers={"X-CSRFToken": api.csrf_token, "Content-Type": "application/json"})
+    response = api.client.post(
+        "/api/v1/login", data="not json", headers={"X-CSRFToken": api.csrf_token, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
 
 

@@ -55,11 +55,15 @@ def test_recover_page(client, app):
 def test_staff_login_redirects_safely(client, app):
     make_staff(app, "casey", "coordinator")
     token = form_token(client, "/login")
-    evil = client.post("/login", data={"csrf_token": token, "username": "casey", "password": PASSWORD, "next": "//evil.example/x"})
+    evil = client.post(
+        "/login", data={"csrf_token": token, "username": "casey", "password": PASSWORD, "next": "//evil.example/x"}
+    )
     assert evil.status_code == 302 and evil.headers["Location"] == "/"
     client.post("/logout", data={"csrf_token": token})
     token = form_token(client, "/login")
-    good = client.post("/login", data={"csrf_token": token, "username": "casey", "password": PASSWORD, "next": "/account"})
+    good = client.post(
+        "/login", data={"csrf_token": token, "username": "casey", "password": PASSWORD, "next": "/account"}
+    )
     assert good.headers["Location"] == "/account"
 
 

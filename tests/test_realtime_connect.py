@@ -13,7 +13,9 @@ from warmline.extensions import socketio
 
 def connect(app, api, token: str | None = None):
     return socketio.test_client(
-        app, namespace="/chat", flask_test_client=api.client,
+        app,
+        namespace="/chat",
+        flask_test_client=api.client,
         auth={"csrf_token": api.csrf_token if token is None else token},
     )
 

@@ -16,7 +16,13 @@ PAGES = ["/", "/join", "/recover", "/login"]
 
 def assert_security_headers(response) -> None:
     csp = response.headers["Content-Security-Policy"]
-    for directive in ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"]:
+    for directive in [
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+    ]:
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -24,7 +30,9 @@ def assert_security_headers(response) -> None:
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("path", PAGES + ["/api/v1/csrf", "/api/v1/me", "/nowhere", "/api/v1/nowhere", "/static/css/app.css"])
+@pytest.mark.parametrize(
+    "path", PAGES + ["/api/v1/csrf", "/api/v1/me", "/nowhere", "/api/v1/nowhere", "/static/css/app.css"]
+)
 def test_every_response_carries_the_headers(client, path):
     with client.get(path) as response:
         assert_security_headers(response)

@@ -91,7 +91,7 @@ def demo_load(if_empty: bool) -> None:
         click.echo("demo: the database already has accounts; nothing loaded")
         return
     logins = demo.load()
-    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for username, roles in logins:
         click.echo(f"  {username:<8} {', '.join(roles)}")
     click.echo("Members join anonymously at /join.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -30,11 +29,11 @@ class User(db.Model):
     handle: so.Mapped[str] = so.mapped_column(sa.String(32))
     # Case-folded handle: "Sam" and "sam" are one handle.
     handle_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    username: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), unique=True)
-    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
-    recovery_code_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    username: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    recovery_code_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
-    disabled_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     role_rows: so.Mapped[list[UserRole]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -79,9 +78,7 @@ class User(db.Model):
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True, index=True)
     user: so.Mapped[User] = so.relationship(back_populates="role_rows")
 
@@ -94,13 +91,11 @@ class AuthSession(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
-    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
-    revoked_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
 
     user: so.Mapped[User] = so.relationship()
 
@@ -112,9 +107,7 @@ class LiveSocket(db.Model):
     __tablename__ = "live_sockets"
 
     sid: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     auth_session_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
     )

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
-from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from warmline.errors import WarmlineError
 from warmline.extensions import db, socketio

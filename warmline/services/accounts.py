@@ -181,9 +181,7 @@ def start_session(user: User) -> str:
     """A new sign-in for `user`; returns the raw token the cookie will carry."""
     token = secrets.token_urlsafe(32)
     lifetime = _session_lifetime(user)
-    db.session.add(
-        AuthSession(token_hash=_digest(token), user=user, expires_at=clock.now() + lifetime)
-    )
+    db.session.add(AuthSession(token_hash=_digest(token), user=user, expires_at=clock.now() + lifetime))
     user.session_token = token
     return token
 

@@ -15,9 +15,7 @@ PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 
 def socket_connected(sid: str, user_id: int, auth_session_id: int) -> None:
-    db.session.add(
-        LiveSocket(sid=sid, user_id=user_id, auth_session_id=auth_session_id, process_id=PROCESS_ID)
-    )
+    db.session.add(LiveSocket(sid=sid, user_id=user_id, auth_session_id=auth_session_id, process_id=PROCESS_ID))
     db.session.commit()
 
 

@@ -68,7 +68,8 @@ def _unexpected(error: Exception) -> Response | tuple[Response | str, int]:
 
 
 def _is_database_down(error: Exception) -> bool:
-    from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     return isinstance(error, OperationalError | PoolTimeout)
 

@@ -1,0 +1,64 @@
+"""The command line: staff accounts and demo data."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
+
+from warmline.extensions import db
+from warmline.models import User
+
+
+def test_users_create_with_roles(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "casey", "--password", "long enough pass", "--role", "coordinator", "--role", "peer"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "casey"))
+        assert user.roles == ["coordinator", "peer"]
+
+
+def test_users_create_reads_password_from_stdin_and_uses_scrypt(app, runner):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    result = runner.invoke(
+        args=["users", "create", "pat", "--password", "-", "--role", "peer"], input="from stdin 123\n"
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "pat"))
+        assert user.password_hash.startswith("scrypt:")
+        assert check_password_hash(user.password_hash, "from stdin 123")
+
+
+def test_users_create_refuses_bad_input_and_duplicates(app, runner):
+    assert runner.invoke(args=["users", "create", "pat", "--password", "short", "--role", "peer"]).exit_code != 0
+    assert (
+        runner.invoke(args=["users", "create", "pat", "--password", "long enough pass", "--role", "member"]).exit_code
+        != 0
+    )
+    assert (
+        runner.invoke(args=["users", "create", "pat", "--password", "long enough pass", "--role", "peer"]).exit_code
+        == 0
+    )
+    again = runner.invoke(args=["users", "create", "pat", "--password", "long enough pass", "--role", "peer"])
+    assert again.exit_code != 0 and "taken" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_unknown_user_commands_fail_clearly(runner):
+    result = runner.invoke(args=["users", "disable", "ghost"])
+    assert result.exit_code != 0 and "ghost" in result.output
+
+
+def test_demo_load_prints_logins_and_loads_once(app, runner):
+    first = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert first.exit_code == 0 and "casey" in first.output and "warmline-demo" in first.output
+    second = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "nothing loaded" in second.output
+    with app.app_context():
+        roles = {u.username: u.roles for u in db.session.scalars(sa.select(User))}
+    assert roles["casey"] == ["coordinator"]
+    assert sum("peer" in r for r in roles.values()) == 2
+    assert any("moderator" in r for r in roles.values())
