@@ -58,7 +58,7 @@ def test_staff_login_redirects_safely(client, app):
     evil = client.post(
         "/login", data={"csrf_token": token, "username": "casey", "password": PASSWORD, "next": "//evil.example/x"}
     )
-    assert evil.status_code == 302 and evil.headers["Location"] == "/"
+    assert evil.status_code == 302 and evil.headers["Location"] == "/shifts"  # the coordinator's landing page
     client.post("/logout", data={"csrf_token": token})
     token = form_token(client, "/login")
     good = client.post(

@@ -1,14 +1,25 @@
-"""Demo data for trying Warmline by hand: staff accounts (and, as areas land, their data)."""
+"""Demo data for trying Warmline by hand: staff, hours of operation, a week of shifts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from warmline import clock
+from warmline.errors import WarmlineError
 from warmline.extensions import db
-from warmline.models import User
-from warmline.services import accounts
+from warmline.models import Shift, User
+from warmline.services import accounts, hours, roster
 
 DEMO_PASSWORD = "warmline-demo"  # printed by `demo load`; demo databases only
+# (username, shift role, from, to) in local time, every day for a week.
+DEMO_SHIFTS = [
+    ("pat", "peer", "08:00", "16:00"),
+    ("robin", "peer", "16:00", "24:00"),
+    ("morgan", "moderator", "10:00", "18:00"),
+    ("casey", "on_call_coordinator", "08:00", "24:00"),
+]
 DEMO_STAFF = [
     ("casey", "Casey", ["coordinator"]),
     ("pat", "Pat", ["peer"]),
@@ -30,4 +41,35 @@ def load() -> list[tuple[str, list[str]]]:
             accounts.create_staff(username, DEMO_PASSWORD, roles, handle=handle)
         logins.append((username, roles))
     db.session.commit()
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Shift)) == 0:
+        load_schedule()
     return logins
+
+
+def load_schedule() -> None:
+    """Open 08:00-24:00 every day, two peers a day, and a peer on shift right now so the
+    chat can be tried at once whatever the hour."""
+    hours.set_weekly_hours({day: [(8 * 60, 24 * 60)] for day in range(7)})
+    coordinator = _user("casey")
+    today = clock.now().astimezone(hours.zone()).date()
+    for username, role, start, end in DEMO_SHIFTS:
+        roster.apply_template(
+            coordinator,
+            _user(username).id,
+            role,
+            range(7),
+            hours.parse_clock(start, "start"),
+            hours.parse_clock(end, "end"),
+            today,
+            today + timedelta(days=6),
+        )
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    for username in ("pat", "robin"):
+        try:
+            roster.create_shift(coordinator, _user(username).id, "peer", now, now + timedelta(hours=4), "demo: on now")
+        except WarmlineError:
+            db.session.rollback()  # already on shift now: nothing to add
+
+
+def _user(username: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == username)).one()

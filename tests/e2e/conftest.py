@@ -43,26 +43,56 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def server(tmp_path, sqlite_template) -> Iterator[LiveServer]:
+def database(tmp_path, sqlite_template) -> str:
     path = tmp_path / "e2e.db"
     shutil.copy(sqlite_template, path)
-    with LiveServer(f"sqlite:///{path}") as live:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database):
+    """The same database as the server, for arranging data directly."""
+    from tests.conftest import TEST_CONFIG
+    from warmline import create_app
+    from warmline.extensions import db
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def server(database) -> Iterator[LiveServer]:
+    with LiveServer(database) as live:
         yield live
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(base_url=server.url)
-    context.route(
-        f"{NEUTRAL_SITE}**",
-        lambda route: route.fulfill(
-            status=200, content_type="text/html", body="<title>Weather</title><h1>Weather</h1>"
-        ),
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
+def new_page(browser, server):
+    """Pages in separate browser contexts (separate people), each checked for console errors."""
+    contexts, errors = [], []
+
+    def make():
+        context = browser.new_context(base_url=server.url)
+        context.route(
+            f"{NEUTRAL_SITE}**",
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body="<title>Weather</title><h1>Weather</h1>"
+            ),
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
     assert errors == [], f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()

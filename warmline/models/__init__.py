@@ -1,5 +1,28 @@
 """Typed models, one module per domain. Importing this package registers them all."""
 
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
+from warmline.models.shifts import (
+    CalendarFeed,
+    HoursException,
+    OperatingHours,
+    OrgSettings,
+    PeerAvailability,
+    Shift,
+    ShiftChangeRequest,
+    ShiftEvent,
+)
 
-__all__ = ["AuthSession", "LiveSocket", "User", "UserRole"]
+__all__ = [
+    "AuthSession",
+    "CalendarFeed",
+    "HoursException",
+    "LiveSocket",
+    "OperatingHours",
+    "OrgSettings",
+    "PeerAvailability",
+    "Shift",
+    "ShiftChangeRequest",
+    "ShiftEvent",
+    "User",
+    "UserRole",
+]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from warmline.web import errors, navigation
+from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, home
+    from warmline.web import api, auth, home, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(shifts.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
+    filters.init_app(app)
     navigation.init_app(app)

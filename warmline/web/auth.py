@@ -18,7 +18,7 @@ from warmline.services import accounts
 bp = Blueprint("auth", __name__)
 
 # Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
-LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster"), (MODERATOR, "moderation.queue_page")]
+LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster_page"), (MODERATOR, "moderation.queue_page")]
 
 
 def _safe_next(target: str | None) -> str | None:

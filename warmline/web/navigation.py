@@ -19,7 +19,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Console", "chat.console", PEERS),
     ("My shifts", "shifts.mine", PEERS),
     ("Moderation", "moderation.queue_page", MODERATORS),
-    ("Roster", "shifts.roster", COORDINATORS),
+    ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
     ("Account", "auth.account", ()),
 ]

@@ -1,0 +1,20 @@
+"""Jinja filters: times are shown in the organisation's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from warmline.services import hours
+
+
+def local(moment: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(hours.zone()).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local, "local")
+    app.add_template_filter(hours.format_clock, "clock")
