@@ -38,8 +38,13 @@ def _deliver(session: Session) -> None:
         return
     # A fresh app context gives anything a handler sets off (a socket's disconnect handler
     # runs synchronously) its own database session, not this one mid-commit.
+    seen: set[str] = set()
     with current_app._get_current_object().app_context():  # noqa: SLF001
         for kind, payload in pending:
+            key = f"{kind}:{sorted(payload.items())!r}"
+            if key in seen:  # e.g. one transaction changing the queue twice
+                continue
+            seen.add(key)
             for handler in _subscribers.get(kind, []):
                 try:
                     handler(**payload)

@@ -87,6 +87,16 @@ DEFAULTS: dict[str, object] = {
     "STAFF_SESSION_HOURS": 12,
     "MEMBER_SESSION_DAYS": 30,
     "QUICK_EXIT_URL": "https://weather.com/",
+    # Chat. Seconds unless named otherwise.
+    "CHAT_DEFAULT_CAPACITY": 2,
+    "CHAT_PEER_GRACE": 60,
+    "CHAT_MEMBER_GRACE": 300,
+    "CHAT_UNANSWERED": 180,
+    "CHAT_WAIT_OPTIONS_AFTER": 600,
+    "CHAT_RETENTION_DAYS": 90,
+    "CHAT_MESSAGE_RATE": "60/minute",
+    "CHAT_EVENT_RATE": "240/minute",
+    "SWEEP_INTERVAL": 5,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

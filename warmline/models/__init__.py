@@ -1,6 +1,7 @@
 """Typed models, one module per domain. Importing this package registers them all."""
 
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
+from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -14,6 +15,12 @@ from warmline.models.shifts import (
 
 __all__ = [
     "AuthSession",
+    "ContactNote",
+    "Conversation",
+    "Handoff",
+    "Lease",
+    "Message",
+    "ServerProcess",
     "CalendarFeed",
     "HoursException",
     "LiveSocket",

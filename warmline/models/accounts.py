@@ -34,6 +34,8 @@ class User(db.Model):
     recovery_code_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Conversations a peer holds at once; None is the organisation's default (trainees: 1).
+    chat_capacity: so.Mapped[int | None] = so.mapped_column()
 
     role_rows: so.Mapped[list[UserRole]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

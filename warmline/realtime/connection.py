@@ -15,7 +15,7 @@ from warmline.errors import WarmlineError, not_signed_in
 from warmline.extensions import socketio
 from warmline.logs import audit
 from warmline.realtime import NAMESPACE, rooms
-from warmline.services import presence
+from warmline.services import chat, presence
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -31,10 +31,13 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError(
             WarmlineError("csrf_failed", "The security token is missing or expired. Reload the page.").to_dict()
         ) from None
-    presence.socket_connected(request.sid, current_user.id, current_user.auth_session_id)
     join_room(rooms.user(current_user.id))
+    presence.socket_connected(request.sid, current_user.id, current_user.auth_session_id)
+    chat.connection_changed(current_user.id)
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_reason: Any) -> None:
-    presence.socket_disconnected(request.sid)
+    user_id = presence.socket_disconnected(request.sid)
+    if user_id is not None:
+        chat.connection_changed(user_id)

@@ -1,11 +1,21 @@
 """The one place that emits: announcements from the services, after their commit, become
-Socket.IO traffic here. Through the message queue this reaches every server process."""
+Socket.IO traffic here. Every emit goes to `user:<id>` rooms, so only the people named
+receive it, on whichever process holds their sockets (through the message queue)."""
 
 from __future__ import annotations
 
-from warmline import bus
+from typing import Any
+
+from warmline import bus, clock
 from warmline.extensions import socketio
-from warmline.realtime import NAMESPACE
+from warmline.realtime import NAMESPACE, rooms
+from warmline.services import chat, roster
+from warmline.services.hours import iso
+
+
+def _to(user_id: int | None, event: str, payload: dict[str, Any]) -> None:
+    if user_id is not None:
+        socketio.emit(event, payload, to=rooms.user(user_id), namespace=NAMESPACE)
 
 
 def disconnect_sockets(sids: list[str]) -> None:
@@ -14,5 +24,84 @@ def disconnect_sockets(sids: list[str]) -> None:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
+def queue_changed() -> None:
+    """queue:update to the peers who can take chats; chat:queued to everyone waiting."""
+    waiting = chat.queue()
+    items = [
+        {
+            "conversation_id": c.id,
+            "waiting_since": iso(c.queued_at),
+            "topic": c.topic,
+            "risk": c.risk,
+            "returned": c.front_of_queue,
+        }
+        for c in waiting
+    ]
+    for peer_id in roster.available_peer_ids(clock.now()):
+        _to(peer_id, "queue:update", {"waiting": len(items), "items": items})
+    estimate = chat.wait_estimator()
+    for position, conversation in enumerate(waiting, start=1):
+        _to(
+            conversation.member_id,
+            "chat:queued",
+            {
+                "conversation_id": conversation.id,
+                "position": position,
+                "estimated_wait_minutes": estimate(position),
+            },
+        )
+
+
+def assigned(conversation_id: int, member_id: int, peer_id: int, peer_handle: str, **handoff: Any) -> None:
+    payload = {"conversation_id": conversation_id, "peer_handle": peer_handle}
+    _to(member_id, "chat:assigned", payload)
+    _to(peer_id, "chat:assigned", {**payload, **handoff})
+
+
+def message(message: dict[str, Any], member_id: int, peer_id: int | None) -> None:
+    _to(member_id, "message:new", message)
+    _to(peer_id, "message:new", message)
+
+
+def typing(conversation_id: int, to_user_id: int, typing: bool) -> None:
+    _to(to_user_id, "typing", {"conversation_id": conversation_id, "typing": typing})
+
+
+def ended(conversation_id: int, member_id: int, peer_id: int | None, reason: str, ended_by: str) -> None:
+    payload = {"conversation_id": conversation_id, "reason": reason, "ended_by": ended_by}
+    _to(member_id, "chat:ended", payload)
+    _to(peer_id, "chat:ended", payload)
+
+
+def presence(conversation_id: int, to_user_id: int, who: str, connected: bool) -> None:
+    _to(to_user_id, "presence", {"conversation_id": conversation_id, "who": who, "connected": connected})
+
+
+def released(conversation_id: int, peer_id: int, reason: str) -> None:
+    _to(peer_id, "chat:released", {"conversation_id": conversation_id, "reason": reason})
+
+
+def requeued(conversation_id: int, member_id: int, reason: str) -> None:
+    _to(member_id, "chat:requeued", {"conversation_id": conversation_id, "reason": reason})
+
+
+def unanswered(conversation_id: int, peer_id: int | None, coordinator_ids: list[int]) -> None:
+    for coordinator_id in coordinator_ids:
+        _to(
+            coordinator_id,
+            "coordinator:alert",
+            {"kind": "unanswered", "conversation_id": conversation_id, "peer_id": peer_id},
+        )
+
+
 def subscribe_all() -> None:
     bus.subscribe("sockets.disconnect", disconnect_sockets)
+    bus.subscribe("chat.queue_changed", queue_changed)
+    bus.subscribe("chat.assigned", assigned)
+    bus.subscribe("chat.message", message)
+    bus.subscribe("chat.typing", typing)
+    bus.subscribe("chat.ended", ended)
+    bus.subscribe("chat.presence", presence)
+    bus.subscribe("chat.released", released)
+    bus.subscribe("chat.requeued", requeued)
+    bus.subscribe("chat.unanswered", unanswered)

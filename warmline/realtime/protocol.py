@@ -9,13 +9,15 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
+from flask import current_app
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from warmline.errors import WarmlineError
 from warmline.extensions import db, socketio
 from warmline.permissions import roles_required
-from warmline.realtime import NAMESPACE
+from warmline.realtime import NAMESPACE, ratelimit
 from warmline.validation import parse
 
 log = logging.getLogger(__name__)
@@ -34,14 +36,23 @@ def unavailable() -> dict[str, Any]:
     return WarmlineError("unavailable", "The service is briefly unavailable. Please try again.", 503).to_dict()
 
 
-def on_event(name: str, *roles: str, fields: Mapping[str, Any]) -> Callable[[Handler], Handler]:
+def on_event(
+    name: str, *roles: str, fields: Mapping[str, Any], rate: str = "CHAT_EVENT_RATE"
+) -> Callable[[Handler], Handler]:
+    """Registers `handler` for `name`: roles checked, payload parsed (unknown fields refused),
+    rate limited per user (`rate` names a config key), errors answered in the contract's shape."""
+
     def decorate(handler: Handler) -> Handler:
-        guarded = roles_required(*roles)(handler)
+        def limited(payload: Any) -> Mapping[str, Any] | None:
+            ratelimit.check(current_app.config[rate], name, current_user.id)
+            return handler(parse(payload, fields))
+
+        guarded = roles_required(*roles)(wraps(handler)(limited))
 
         @wraps(handler)
         def receive(payload: Any = None) -> dict[str, Any]:
             try:
-                result = guarded(parse(payload, fields))
+                result = guarded(payload)
                 return {"ok": True, **(result or {})}
             except WarmlineError as error:
                 db.session.rollback()

@@ -19,9 +19,12 @@ def socket_connected(sid: str, user_id: int, auth_session_id: int) -> None:
     db.session.commit()
 
 
-def socket_disconnected(sid: str) -> None:
+def socket_disconnected(sid: str) -> int | None:
+    """Forgets the socket; returns whose it was (None if it was already cleared)."""
+    user_id = db.session.scalar(sa.select(LiveSocket.user_id).where(LiveSocket.sid == sid))
     db.session.execute(sa.delete(LiveSocket).where(LiveSocket.sid == sid))
     db.session.commit()
+    return user_id
 
 
 def sockets_of(user_id: int) -> list[str]:

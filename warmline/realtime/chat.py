@@ -1,0 +1,138 @@
+"""The /chat events (CONTRACT.md): each parses, calls one chat service, answers the ack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from warmline import clock
+from warmline.errors import invalid
+from warmline.permissions import ANY_SIGNED_IN, MEMBERS, PEERS
+from warmline.realtime.protocol import on_event
+from warmline.services import chat, roster
+from warmline.services.hours import iso
+from warmline.validation import boolean, integer, optional, text
+
+CONVERSATION = {"conversation_id": integer(minimum=1)}
+
+
+def _queued(requested: chat.Requested) -> dict[str, Any]:
+    return {
+        "conversation_id": requested.conversation.id,
+        "position": requested.position,
+        "status": requested.conversation.status,
+        "existing": requested.existing,
+        "estimated_wait_minutes": chat.wait_estimator()(requested.position),
+        "risk": requested.conversation.risk,
+    }
+
+
+@on_event(
+    "chat:request",
+    *MEMBERS,
+    fields={
+        "topic": optional(text(max_len=chat.TOPIC_MAX, min_len=0), ""),
+        "in_danger": optional(boolean(), False),
+    },
+)
+def request_chat(data: dict[str, Any]) -> dict[str, Any]:
+    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"]))
+
+
+@on_event("peer:available", *PEERS, fields={"available": boolean()})
+def peer_available(data: dict[str, Any]) -> dict[str, Any]:
+    roster.set_available(current_user, data["available"])
+    return {"available": data["available"]}
+
+
+@on_event("chat:accept", *PEERS, fields={"conversation_id": optional(integer(minimum=1))})
+def accept(data: dict[str, Any]) -> dict[str, Any]:
+    conversation = chat.accept(current_user, data["conversation_id"])
+    return {"conversation_id": conversation.id, "conversation": chat.conversation_json(conversation, current_user)}
+
+
+@on_event(
+    "message:send",
+    *ANY_SIGNED_IN,
+    rate="CHAT_MESSAGE_RATE",
+    fields={
+        **CONVERSATION,
+        "client_id": text(max_len=64),
+        "body": text(max_len=chat.MESSAGE_MAX, multiline=True, strip=False),
+    },
+)
+def send(data: dict[str, Any]) -> dict[str, Any]:
+    if not data["body"].strip():
+        raise invalid("body", "body is required.")
+    message, created = chat.send_message(current_user, data["conversation_id"], data["client_id"], data["body"])
+    return {"message": chat.message_json(message), "duplicate": not created}
+
+
+@on_event("chat:resume", *ANY_SIGNED_IN, fields={**CONVERSATION, "after_seq": integer(minimum=0)})
+def resume(data: dict[str, Any]) -> dict[str, Any]:
+    messages = chat.messages_after(current_user, data["conversation_id"], data["after_seq"])
+    conversation = chat.party_conversation(current_user, data["conversation_id"])
+    return {
+        "messages": [chat.message_json(m) for m in messages],
+        "conversation": chat.conversation_json(conversation, current_user),
+    }
+
+
+@on_event("typing", *ANY_SIGNED_IN, fields={**CONVERSATION, "typing": boolean()})
+def typing(data: dict[str, Any]) -> None:
+    chat.set_typing(current_user, data["conversation_id"], data["typing"])
+
+
+@on_event("chat:end", *ANY_SIGNED_IN, fields={**CONVERSATION, "reason": optional(text(max_len=100))})
+def end(data: dict[str, Any]) -> dict[str, Any]:
+    conversation = chat.end(current_user, data["conversation_id"], data["reason"])
+    return {"conversation_id": conversation.id, "status": conversation.status}
+
+
+@on_event(
+    "chat:transfer",
+    *PEERS,
+    fields={
+        **CONVERSATION,
+        "to_peer_id": integer(minimum=1),
+        "note": optional(text(max_len=2000, min_len=0, multiline=True), ""),
+    },
+)
+def transfer(data: dict[str, Any]) -> dict[str, Any]:
+    conversation = chat.transfer(current_user, data["conversation_id"], data["to_peer_id"], data["note"])
+    return {"conversation_id": conversation.id}
+
+
+@on_event("chat:state", *ANY_SIGNED_IN, fields={})
+def state(_: dict[str, Any]) -> dict[str, Any]:
+    """Everything a page needs after (re)connecting. (extension)"""
+    now = clock.now()
+    if current_user.is_member:
+        conversation = chat.open_conversation_of(current_user.id)
+        position = chat.position_of(conversation) if conversation and conversation.status == "waiting" else 0
+        return {
+            "conversation": chat.conversation_json(conversation, current_user) if conversation else None,
+            "position": position,
+            "estimated_wait_minutes": chat.wait_estimator()(position),
+        }
+    return {
+        "on_shift": roster.is_on_shift(current_user.id, now),
+        "available": roster.is_available(current_user.id, now),
+        "capacity": chat.capacity_of(current_user),
+        "conversations": [chat.conversation_json(c, current_user) for c in chat.active_for_peer(current_user.id)],
+        "queue": queue_items() if roster.is_available(current_user.id, now) else [],
+    }
+
+
+def queue_items() -> list[dict[str, Any]]:
+    return [
+        {
+            "conversation_id": c.id,
+            "waiting_since": iso(c.queued_at),
+            "topic": c.topic,
+            "risk": c.risk,
+            "returned": c.front_of_queue,
+        }
+        for c in chat.queue()
+    ]

@@ -1,0 +1,549 @@
+"""The warmline chat: a member asks, the queue orders (risk first, then waiting time), one
+peer on shift wins the conversation, and every message is stored before anyone hears of it.
+
+Each public function is one transaction; what others must learn is announced through the
+bus and leaves the process only after the commit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from warmline import bus, clock
+from warmline.errors import WarmlineError, forbidden
+from warmline.extensions import db
+from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, User
+from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
+from warmline.services import coverage, roster
+from warmline.services.hours import iso
+
+OPEN = (WAITING, ACTIVE)
+MESSAGE_MAX = 2000
+TOPIC_MAX = 200
+DEFAULT_HANDLE_MINUTES = 15
+RESUME_LIMIT = 1000
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def open_conversation_of(member_id: int) -> Conversation | None:
+    return db.session.scalar(
+        sa.select(Conversation).where(Conversation.member_id == member_id, Conversation.status.in_(OPEN)).limit(1)
+    )
+
+
+def _queue_order() -> tuple[Any, ...]:
+    return (Conversation.front_of_queue.desc(), Conversation.risk_rank.desc(), Conversation.queued_at, Conversation.id)
+
+
+def queue() -> list[Conversation]:
+    """Waiting conversations, next first: returned ones, then by risk, then by wait."""
+    return list(
+        db.session.scalars(sa.select(Conversation).where(Conversation.status == WAITING).order_by(*_queue_order()))
+    )
+
+
+def position_of(conversation: Conversation, waiting: list[Conversation] | None = None) -> int:
+    waiting = queue() if waiting is None else waiting
+    for index, item in enumerate(waiting, start=1):
+        if item.id == conversation.id:
+            return index
+    return 0
+
+
+def active_for_peer(peer_id: int) -> list[Conversation]:
+    return list(
+        db.session.scalars(
+            sa.select(Conversation)
+            .where(Conversation.peer_id == peer_id, Conversation.status == ACTIVE)
+            .order_by(Conversation.assigned_at)
+        )
+    )
+
+
+def capacity_of(peer: User) -> int:
+    return peer.chat_capacity or current_app.config["CHAT_DEFAULT_CAPACITY"]
+
+
+def party_conversation(user: User, conversation_id: Any) -> Conversation:
+    """The conversation if `user` is its member or its peer; otherwise `forbidden`, whether
+    or not it exists, so an outsider learns nothing."""
+    conversation = db.session.get(Conversation, conversation_id) if isinstance(conversation_id, int) else None
+    if conversation is None or user.id not in (conversation.member_id, conversation.peer_id):
+        raise forbidden("That conversation is not yours.")
+    return conversation
+
+
+def average_handle_minutes(now: datetime) -> float:
+    """Mean length of the last week's answered conversations; a default before there are any."""
+    rows = db.session.execute(
+        sa.select(Conversation.first_assigned_at, Conversation.ended_at)
+        .where(
+            Conversation.status == ENDED,
+            Conversation.first_assigned_at.is_not(None),
+            Conversation.ended_at > now - timedelta(days=7),
+        )
+        .limit(500)
+    ).all()
+    lengths = [
+        (ended - started).total_seconds() / 60 for started, ended in rows if ended and started and ended > started
+    ]
+    return sum(lengths) / len(lengths) if lengths else DEFAULT_HANDLE_MINUTES
+
+
+def wait_estimator(now: datetime | None = None) -> Callable[[int], int | None]:
+    """Minutes until a peer likely answers position N, from live staffing (peers available,
+    their free places) and recent handling times; None when no peer is available. Reads the
+    figures once, so a whole queue is estimated cheaply."""
+    now = now or clock.now()
+    peers = roster.available_peer_ids(now)
+    free = 0
+    for peer_id in peers:
+        peer = db.session.get(User, peer_id)
+        free += max(0, capacity_of(peer) - len(active_for_peer(peer_id))) if peer else 0
+    per_round = average_handle_minutes(now) / 2 if peers else 0.0
+
+    def estimate(position: int) -> int | None:
+        if not peers or position <= 0:
+            return None
+        if position <= free:
+            return 0
+        return max(1, round(math.ceil((position - free) / len(peers)) * per_round))
+
+    return estimate
+
+
+def conversation_json(conversation: Conversation, viewer: User | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": conversation.id,
+        "conversation_id": conversation.id,
+        "status": conversation.status,
+        "topic": conversation.topic,
+        "risk": conversation.risk,
+        "member_handle": conversation.member.handle,
+        "peer_handle": conversation.peer.handle if conversation.peer else None,
+        "requested_at": iso(conversation.requested_at),
+        "assigned_at": iso(conversation.assigned_at) if conversation.assigned_at else None,
+        "ended_at": iso(conversation.ended_at) if conversation.ended_at else None,
+        "end_reason": conversation.end_reason,
+        "last_seq": conversation.last_seq,
+    }
+    if viewer is not None and viewer.id == conversation.peer_id:
+        data["intake_danger"] = conversation.intake_danger
+        data["member_connected"] = conversation.member_gone_since is None
+    if viewer is not None and viewer.id == conversation.member_id:
+        data["peer_connected"] = conversation.peer_gone_since is None
+    return data
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "conversation_id": message.conversation_id,
+        "id": message.id,
+        "seq": message.seq,
+        "client_id": message.client_id,
+        "sender_role": message.sender_role,
+        "sender_handle": message.sender.handle if message.sender else "Warmline",
+        "body": message.body,
+        "sent_at": iso(message.sent_at),
+    }
+
+
+# Member: asking for a peer -----------------------------------------------------------------
+
+
+@dataclass
+class Requested:
+    conversation: Conversation
+    position: int
+    existing: bool
+
+
+def closed_error(now: datetime) -> WarmlineError:
+    next_open = roster.next_shift_start(now)
+    return WarmlineError(
+        "closed",
+        "No peer is on shift right now. If you are in crisis, call or text 988; in danger, call 911.",
+        409,
+        resources=coverage.RESOURCES,
+        next_open_at=iso(next_open) if next_open else None,
+    )
+
+
+def request_chat(member: User, topic: str = "", in_danger: bool = False) -> Requested:
+    """Join the queue. A member has one open conversation: asking again returns it."""
+    existing = open_conversation_of(member.id)
+    if existing is not None:
+        return Requested(existing, position_of(existing), True)
+    now = clock.now()
+    if not roster.on_shift(now):
+        raise closed_error(now)
+    level = "imminent" if in_danger else "none"
+    conversation = Conversation(
+        member_id=member.id,
+        topic=topic,
+        intake_danger=in_danger,
+        risk=level,
+        risk_rank=risk_rank(level),
+        requested_at=now,
+        queued_at=now,
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    bus.announce("chat.queue_changed")
+    db.session.commit()
+    return Requested(conversation, position_of(conversation), False)
+
+
+def raise_risk(conversation: Conversation, level: str) -> None:
+    """Risk only goes up; it moves a waiting conversation forward in the queue."""
+    if level in RISK_LEVELS and risk_rank(level) > conversation.risk_rank:
+        conversation.risk = level
+        conversation.risk_rank = risk_rank(level)
+        if conversation.status == WAITING:
+            bus.announce("chat.queue_changed")
+
+
+# Peer: taking a conversation ------------------------------------------------------------
+
+
+def _check_can_take(peer: User, now: datetime) -> None:
+    if not roster.is_on_shift(peer.id, now):
+        raise WarmlineError("not_on_shift", "You can take chats only during your peer shift.", 409)
+    if not roster.is_available(peer.id, now):
+        raise WarmlineError("not_available", "Switch yourself to available to take chats.", 409)
+    if len(active_for_peer(peer.id)) >= capacity_of(peer):
+        raise WarmlineError("at_capacity", f"You already have {capacity_of(peer)} conversations open.", 409)
+
+
+def _claim(conversation_id: int, peer: User, now: datetime) -> bool:
+    """The atomic step: only a still-waiting conversation changes hands, so of two peers
+    (even on two processes) exactly one sees a row updated."""
+    result = db.session.execute(
+        sa.update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status == WAITING)
+        .values(status=ACTIVE, peer_id=peer.id, assigned_at=now, front_of_queue=False, peer_gone_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def accept(peer: User, conversation_id: int | None = None) -> Conversation:
+    now = clock.now()
+    _check_can_take(peer, now)
+    if conversation_id is not None:
+        if not _claim(conversation_id, peer, now):
+            db.session.rollback()
+            exists = db.session.get(Conversation, conversation_id) is not None
+            if not exists:
+                raise forbidden("That conversation is not in the queue.")
+            raise WarmlineError("already_taken", "Another peer took that conversation.", 409)
+        claimed = conversation_id
+    else:
+        claimed = _claim_next(peer, now)
+    conversation = db.session.get(Conversation, claimed, populate_existing=True)
+    assert conversation is not None
+    if conversation.first_assigned_at is None:
+        conversation.first_assigned_at = now
+    bus.announce(
+        "chat.assigned",
+        conversation_id=conversation.id,
+        member_id=conversation.member_id,
+        peer_id=peer.id,
+        peer_handle=peer.handle,
+    )
+    bus.announce("chat.queue_changed")
+    db.session.commit()
+    return conversation
+
+
+def _claim_next(peer: User, now: datetime) -> int:
+    for _ in range(20):
+        candidates = sa.select(Conversation.id).where(Conversation.status == WAITING).order_by(*_queue_order()).limit(1)
+        if db.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        candidate = db.session.scalar(candidates)
+        if candidate is None:
+            raise WarmlineError("queue_empty", "Nobody is waiting right now.", 409)
+        if _claim(candidate, peer, now):
+            return candidate
+    raise WarmlineError("already_taken", "Other peers took the waiting conversations; try again.", 409)
+
+
+def transfer(peer: User, conversation_id: Any, to_peer_id: int, note: str) -> Conversation:
+    """Hand a conversation to another available peer, with a note the member never sees."""
+    conversation = party_conversation(peer, conversation_id)
+    if conversation.peer_id != peer.id or conversation.status != ACTIVE:
+        raise forbidden("Only the peer of an active conversation can hand it on.")
+    target = db.session.get(User, to_peer_id)
+    if target is None or target.id == peer.id or not target.has_role("peer"):
+        raise WarmlineError("invalid", "Choose another peer.", 400, field="to_peer_id")
+    _check_can_take(target, clock.now())
+    conversation.peer_id = target.id
+    conversation.peer_gone_since = None
+    conversation.assigned_at = clock.now()
+    db.session.add(Handoff(conversation_id=conversation.id, from_peer_id=peer.id, to_peer_id=target.id, note=note))
+    bus.announce("chat.released", conversation_id=conversation.id, peer_id=peer.id, reason="transferred")
+    bus.announce(
+        "chat.assigned",
+        conversation_id=conversation.id,
+        member_id=conversation.member_id,
+        peer_id=target.id,
+        peer_handle=target.handle,
+        handoff_note=note,
+        from_handle=peer.handle,
+    )
+    db.session.commit()
+    return conversation
+
+
+# Both parties: messages, typing, the end ---------------------------------------------------
+
+
+def send_message(user: User, conversation_id: Any, client_id: str, body: str) -> tuple[Message, bool]:
+    """Stores the message, then (after the commit) it is delivered. The same client_id from
+    the same sender is stored once: a resend answers the stored message."""
+    conversation = party_conversation(user, conversation_id)
+    existing = _by_client_id(conversation.id, user.id, client_id)
+    if existing is not None:
+        return existing, False
+    if conversation.status != ACTIVE:
+        raise WarmlineError(
+            "not_active", "This conversation is not open for messages.", 409, conversation_status=conversation.status
+        )
+    role = "member" if user.id == conversation.member_id else "peer"
+    # Bumping the counter locks the conversation row until commit: seq stays gapless.
+    seq = db.session.execute(
+        sa.update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq)
+    ).scalar_one()
+    message = Message(
+        conversation_id=conversation.id, seq=seq, client_id=client_id, sender_id=user.id, sender_role=role, body=body
+    )
+    db.session.add(message)
+    if role == "peer" and conversation.peer_replied_at is None:
+        conversation.peer_replied_at = clock.now()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # the same client_id raced in from another connection
+        db.session.rollback()
+        again = _by_client_id(conversation.id, user.id, client_id)
+        if again is None:
+            raise
+        return again, False
+    bus.announce(
+        "chat.message", message=message_json(message), member_id=conversation.member_id, peer_id=conversation.peer_id
+    )
+    db.session.commit()
+    return message, True
+
+
+def _by_client_id(conversation_id: int, sender_id: int, client_id: str) -> Message | None:
+    return db.session.scalar(
+        sa.select(Message).where(
+            Message.conversation_id == conversation_id, Message.sender_id == sender_id, Message.client_id == client_id
+        )
+    )
+
+
+def messages_after(user: User, conversation_id: Any, after_seq: int) -> list[Message]:
+    conversation = party_conversation(user, conversation_id)
+    return list(
+        db.session.scalars(
+            sa.select(Message)
+            .where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(RESUME_LIMIT)
+        )
+    )
+
+
+def set_typing(user: User, conversation_id: Any, typing: bool) -> None:
+    conversation = party_conversation(user, conversation_id)
+    other = conversation.peer_id if user.id == conversation.member_id else conversation.member_id
+    if conversation.status == ACTIVE and other is not None:
+        bus.announce("chat.typing", conversation_id=conversation.id, to_user_id=other, typing=typing)
+        db.session.commit()
+
+
+def end(user: User, conversation_id: Any, reason: str | None = None) -> Conversation:
+    conversation = party_conversation(user, conversation_id)
+    if conversation.status != ENDED:
+        ended_by = "member" if user.id == conversation.member_id else "peer"
+        _finish(conversation, ended_by, reason or f"{ended_by}_ended")
+        db.session.commit()
+    return conversation
+
+
+def _finish(conversation: Conversation, ended_by: str, reason: str) -> None:
+    was_waiting = conversation.status == WAITING
+    conversation.status = ENDED
+    conversation.ended_at = clock.now()
+    conversation.ended_by = ended_by
+    conversation.end_reason = reason
+    bus.announce(
+        "chat.ended",
+        conversation_id=conversation.id,
+        member_id=conversation.member_id,
+        peer_id=conversation.peer_id,
+        reason=reason,
+        ended_by=ended_by,
+    )
+    if was_waiting:
+        bus.announce("chat.queue_changed")
+
+
+def save_contact_note(peer: User, conversation_id: Any, topics: str, referral: str, note: str) -> ContactNote:
+    conversation = party_conversation(peer, conversation_id)
+    if conversation.peer_id != peer.id:
+        raise forbidden("Only the conversation's peer writes its contact note.")
+    row = db.session.get(ContactNote, conversation.id) or ContactNote(conversation_id=conversation.id, peer_id=peer.id)
+    row.topics, row.referral, row.note = topics, referral, note
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+# Presence and the timers that follow from it -----------------------------------------------
+
+
+def connection_changed(user_id: int) -> None:
+    """After a socket opens or closes: mark the user's open conversations present or gone
+    (the grace periods run from `*_gone_since`), and tell the other party."""
+    connected = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(LiveSocket).where(LiveSocket.user_id == user_id)) > 0
+    )
+    now = clock.now()
+    conversations = db.session.scalars(
+        sa.select(Conversation).where(
+            Conversation.status.in_(OPEN), sa.or_(Conversation.member_id == user_id, Conversation.peer_id == user_id)
+        )
+    )
+    for conversation in conversations:
+        as_member = conversation.member_id == user_id
+        column = "member_gone_since" if as_member else "peer_gone_since"
+        was_gone = getattr(conversation, column) is not None
+        if connected == was_gone:
+            setattr(conversation, column, None if connected else now)
+            other = conversation.peer_id if as_member else conversation.member_id
+            if other is not None:
+                bus.announce(
+                    "chat.presence",
+                    conversation_id=conversation.id,
+                    to_user_id=other,
+                    who="member" if as_member else "peer",
+                    connected=connected,
+                )
+    db.session.commit()
+
+
+def requeue(conversation: Conversation, reason: str) -> None:
+    """Back to the front of the queue (the peer is gone, or never answered)."""
+    previous_peer = conversation.peer_id
+    conversation.status = WAITING
+    conversation.peer_id = None
+    conversation.peer_gone_since = None
+    conversation.front_of_queue = True
+    conversation.peer_replied_at = None
+    if previous_peer is not None:
+        bus.announce("chat.released", conversation_id=conversation.id, peer_id=previous_peer, reason=reason)
+    bus.announce("chat.requeued", conversation_id=conversation.id, member_id=conversation.member_id, reason=reason)
+    bus.announce("chat.queue_changed")
+
+
+def apply_timers(now: datetime) -> dict[str, list[int]]:
+    """What the grace periods and the unanswered-chat rule decide at `now`. Run by the
+    sweeper under its lease, so once across all processes."""
+    config = current_app.config
+    done: dict[str, list[int]] = {"peer_gone": [], "member_left": [], "unanswered": []}
+    peer_gone = sa.select(Conversation).where(
+        Conversation.status == ACTIVE,
+        Conversation.peer_gone_since <= now - timedelta(seconds=config["CHAT_PEER_GRACE"]),
+    )
+    for conversation in db.session.scalars(peer_gone):
+        requeue(conversation, "peer_disconnected")
+        done["peer_gone"].append(conversation.id)
+    member_gone = sa.select(Conversation).where(
+        Conversation.status.in_(OPEN),
+        Conversation.member_gone_since <= now - timedelta(seconds=config["CHAT_MEMBER_GRACE"]),
+    )
+    for conversation in db.session.scalars(member_gone):
+        _finish(conversation, "system", "member_left")
+        done["member_left"].append(conversation.id)
+    unanswered = sa.select(Conversation).where(
+        Conversation.status == ACTIVE,
+        Conversation.peer_replied_at.is_(None),
+        Conversation.assigned_at <= now - timedelta(seconds=config["CHAT_UNANSWERED"]),
+    )
+    for conversation in db.session.scalars(unanswered):
+        peer_id = conversation.peer_id
+        requeue(conversation, "unanswered")
+        bus.announce(
+            "chat.unanswered",
+            conversation_id=conversation.id,
+            peer_id=peer_id,
+            coordinator_ids=[s.user_id for s in roster.on_shift(now, "on_call_coordinator")],
+        )
+        done["unanswered"].append(conversation.id)
+    db.session.commit()
+    return done
+
+
+# Member privacy: their transcripts ---------------------------------------------------------
+
+
+def member_conversations(member: User) -> list[Conversation]:
+    return list(
+        db.session.scalars(
+            sa.select(Conversation)
+            .where(Conversation.member_id == member.id)
+            .order_by(Conversation.requested_at.desc())
+            .limit(100)
+        )
+    )
+
+
+def transcript(user: User, conversation_id: Any) -> tuple[Conversation, list[Message]]:
+    conversation = party_conversation(user, conversation_id)
+    return conversation, messages_after(user, conversation.id, 0)
+
+
+def delete_transcript(member: User, conversation_id: Any) -> None:
+    """The member removes what was said. The record that a contact happened (times, who
+    answered) stays; a transcript an escalation must keep is refused."""
+    conversation = party_conversation(member, conversation_id)
+    if conversation.member_id != member.id:
+        raise forbidden("Only the member can delete their transcript.")
+    if conversation.status != ENDED:
+        raise WarmlineError("not_ended", "End the conversation first.", 409)
+    if conversation.retain:
+        raise WarmlineError("retained", "This transcript is kept because of a safety escalation.", 409)
+    db.session.execute(sa.delete(Message).where(Message.conversation_id == conversation.id))
+    conversation.transcript_deleted_at = clock.now()
+    db.session.commit()
+
+
+def purge_transcripts(now: datetime, retention_days: int) -> int:
+    """Delete message bodies of conversations ended before the retention period, except
+    those an escalation keeps. Idempotent: a second run finds nothing."""
+    cutoff = now - timedelta(days=retention_days)
+    expired = sa.select(Conversation.id).where(
+        Conversation.status == ENDED, Conversation.ended_at < cutoff, Conversation.retain.is_(False)
+    )
+    result = db.session.execute(sa.delete(Message).where(Message.conversation_id.in_(expired)))
+    db.session.execute(
+        sa.update(Conversation)
+        .where(Conversation.id.in_(expired), Conversation.transcript_deleted_at.is_(None))
+        .values(transcript_deleted_at=now)
+    )
+    db.session.commit()
+    return result.rowcount or 0
