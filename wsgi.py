@@ -16,12 +16,14 @@ load_dotenv()
 
 from warmline import create_app  # noqa: E402
 from warmline.extensions import socketio  # noqa: E402
+from warmline.realtime import start_background_work  # noqa: E402
 
 app = create_app()
 
 if __name__ == "__main__":
     host = os.environ.get("WARMLINE_HOST", "127.0.0.1")
     port = int(os.environ.get("WARMLINE_PORT", "5000"))
+    start_background_work(app)
     print(f"Warmline serving on http://{host}:{port}", flush=True)
     # log_output=False: the server's own access log would print client addresses.
     socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)

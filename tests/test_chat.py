@@ -259,41 +259,42 @@ def test_already_taken(app, member, peer, new_api):
     assert robin.call("chat:accept", {"conversation_id": asked["conversation_id"]})["error"]["code"] == "already_taken"
 
 
-def test_accept_race_in_threads(app, member, new_api):
+def race(app, peer_ids: list[int], conversation_id: int) -> list[str]:
+    """Every peer accepts `conversation_id` at the same instant; returns the outcomes."""
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(peer_ids))
+
+    def take(peer_id: int) -> None:
+        with app.app_context():
+            peer = db.session.get(User, peer_id)
+            barrier.wait()
+            try:
+                chat.accept(peer, conversation_id)
+                outcomes.append("won")
+            except Exception as error:
+                outcomes.append(getattr(error, "code", repr(error)))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=take, args=(p,)) for p in peer_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+def test_accept_race_in_threads(app, member):
     """Two peers accept the same conversation at the same instant, 20 times."""
     peers = [on_duty_peer(app, name, capacity=50) for name in ("pat", "robin")]
-    from warmline.services import accounts
-
     with app.app_context():
         member_id = db.session.scalar(sa.select(User.id).where(User.username.is_(None)))
     for _ in range(20):
         with app.app_context():
-            conversation = chat.request_chat(db.session.get(User, member_id), "race").conversation
-            conversation_id = conversation.id
-        outcomes: list[str] = []
-        barrier = threading.Barrier(2)
-
-        def take(peer_id: int) -> None:
-            with app.app_context():
-                peer = db.session.get(User, peer_id)
-                barrier.wait()
-                try:
-                    chat.accept(peer, conversation_id)
-                    outcomes.append("won")
-                except Exception as error:
-                    outcomes.append(getattr(error, "code", repr(error)))
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=take, args=(p,)) for p in peers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-        assert sorted(outcomes) == ["already_taken", "won"]
+            conversation_id = chat.request_chat(db.session.get(User, member_id), "race").conversation.id
+        assert sorted(race(app, peers, conversation_id)) == ["already_taken", "won"]
         with app.app_context():
             chat.end(db.session.get(User, member_id), conversation_id)
-    del accounts
 
 
 def test_peer_gone_past_grace_requeues_to_the_front(app, member, peer, new_api, monkeypatch):

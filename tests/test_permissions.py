@@ -46,6 +46,15 @@ def signed_in_as(app: Flask, role: str) -> Api:
     return api
 
 
+def refused_for_role(response) -> bool:
+    """A role refusal, as opposed to e.g. `forbidden` for someone else's conversation."""
+    if response.status_code != 403:
+        return False
+    if response.mimetype != "application/json":
+        return True  # pages: the friendly 403 page
+    return response.get_json()["error"].get("reason") == "role"
+
+
 def test_every_route_declares_its_roles(app):
     undeclared = [
         rule.rule for rule, _ in routes(app) if not hasattr(app.view_functions[rule.endpoint], "required_roles")
@@ -72,10 +81,49 @@ def test_matrix(app, role):
             ok = status == 401 or (status == 302 and "/login" in response.headers["Location"])
         elif not required or role in required:
             expected = "allowed"
-            ok = status not in (401, 403)
+            ok = status != 401 and not refused_for_role(response)
         else:
             expected = "403"
-            ok = status == 403
+            ok = status == 403 and refused_for_role(response)
         assert ok, f"{role} {method} {path}: {status}, expected {expected}"
         checked += 1
     assert checked > 0
+
+
+SOCKET_ROLES = ["member", "peer", "moderator", "coordinator", "admin"]
+
+
+def test_every_contract_event_is_registered():
+    from warmline.realtime.protocol import REGISTRY
+
+    contract = {"chat:request", "peer:available", "chat:accept", "message:send", "chat:resume", "typing", "chat:end"}
+    assert contract <= set(REGISTRY)
+
+
+@pytest.mark.parametrize("role", SOCKET_ROLES)
+def test_socket_event_matrix(app, role):
+    """Every event, every role: a role the event is not for gets `forbidden`; one it is for
+    gets past the role check (any other answer). Anonymous cannot even connect."""
+    from tests.chat_support import Socket
+    from warmline.realtime.protocol import REGISTRY
+
+    api = signed_in_as(app, role)
+    sock = Socket(app, api)
+    for event, roles in REGISTRY.items():
+        answer = sock.call(event, {})
+        allowed_here = not roles or role in roles
+        refused = answer.get("error", {}).get("reason") == "role"
+        if allowed_here:
+            assert not refused, (role, event, answer)
+        else:
+            assert answer["error"]["code"] == "forbidden" and refused, (role, event, answer)
+
+
+def test_anonymous_cannot_connect(app):
+    from warmline.extensions import socketio
+
+    api = Api(app.test_client())
+    sock = socketio.test_client(
+        app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
+    )
+    assert not sock.is_connected("/chat")

@@ -97,6 +97,25 @@ def demo_load(if_empty: bool) -> None:
     click.echo("Members join anonymously at /join.")
 
 
+retention = AppGroup("retention", help="Keeping and deleting old data.")
+
+
+@retention.command("purge")
+@click.option("--days", type=int, default=None, help="Override CHAT_RETENTION_DAYS.")
+def retention_purge(days: int | None) -> None:
+    """Delete chat transcripts older than the retention period (escalated ones are kept).
+    Safe to run again: a second run deletes nothing."""
+    from flask import current_app
+
+    from warmline import clock
+    from warmline.services import chat
+
+    keep = days if days is not None else current_app.config["CHAT_RETENTION_DAYS"]
+    deleted = chat.purge_transcripts(clock.now(), keep)
+    click.echo(f"retention: deleted {deleted} messages from transcripts older than {keep} days")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(retention)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask_login import current_user
 
-from warmline.errors import forbidden, not_signed_in
+from warmline.errors import WarmlineError, not_signed_in
 from warmline.logs import audit
 from warmline.models.accounts import ADMIN, COORDINATOR, MEMBER, MODERATOR, PEER, User
 
@@ -43,7 +43,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
                 raise not_signed_in()
             if not allowed(current_user, roles):
                 audit("authz_denied", target=view.__name__, reason="role", required=list(roles))
-                raise forbidden()
+                raise WarmlineError("forbidden", "Your role does not allow that.", 403, reason="role")
             return view(*args, **kwargs)
 
         guarded.required_roles = roles  # type: ignore[attr-defined]

@@ -27,3 +27,27 @@ def init_app(app: Flask) -> None:
         engineio_logger=False,
     )
     events.subscribe_all()
+
+
+def start_background_work(app: Flask) -> None:
+    """The sweeper loop of this process (grace periods, unanswered chats, dead processes).
+    Every process runs it; the lease lets only one of them do the work at a time."""
+    import logging
+
+    from warmline.extensions import db
+    from warmline.services import sweeper
+
+    log = logging.getLogger(__name__)
+
+    def loop() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    sweeper.run_once()
+                except Exception:  # a database hiccup must not end the loop
+                    log.exception("sweep failed")
+                finally:
+                    db.session.remove()
+            socketio.sleep(app.config["SWEEP_INTERVAL"])
+
+    socketio.start_background_task(loop)

@@ -1,0 +1,115 @@
+"""The chat end to end over a real port: a gevent server process (`python wsgi.py`) and
+python-socketio clients signed in over HTTP, as browsers would be."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.chat_support import on_duty_peer
+from tests.servers import Browser, LiveServer
+from tests.support import PASSWORD
+
+
+@pytest.fixture
+def server(app, database_url):
+    with LiveServer(database_url) as live:
+        yield live
+
+
+@pytest.fixture
+def browsers():
+    opened: list[Browser] = []
+
+    def open_browser(url: str) -> Browser:
+        opened.append(Browser(url))
+        return opened[-1]
+
+    yield open_browser
+    for browser in opened:
+        browser.close()
+
+
+def test_conversation_with_a_dropped_connection_loses_nothing(app, server, browsers):
+    on_duty_peer(app, "pat")
+    member, peer = browsers(server.url), browsers(server.url)
+    assert member.join()["ok"] and peer.login("pat", PASSWORD)["ok"]
+    member.connect()
+    peer.connect()
+
+    asked = member.call("chat:request", {"topic": "can't sleep"})
+    assert asked["ok"] and asked["position"] == 1
+    conversation_id = asked["conversation_id"]
+    assert peer.wait_for("queue:update")[-1]["items"][0]["topic"] == "can't sleep"
+    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+    assert member.wait_for("chat:assigned")[0] == {"conversation_id": conversation_id, "peer_handle": "Pat"}
+
+    assert member.call("message:send", {"conversation_id": conversation_id, "client_id": "m1", "body": "hi"})["ok"]
+    assert peer.wait_for("message:new")[0]["body"] == "hi"
+    assert peer.call("message:send", {"conversation_id": conversation_id, "client_id": "p1", "body": "hello"})["ok"]
+    member.wait_for("message:new", count=2)
+
+    # The member's connection drops; the peer keeps writing.
+    member.sio.disconnect()
+    assert peer.wait_for("presence")[-1] == {"conversation_id": conversation_id, "who": "member", "connected": False}
+    for i in (2, 3):
+        assert peer.call(
+            "message:send", {"conversation_id": conversation_id, "client_id": f"p{i}", "body": f"still here {i}"}
+        )["ok"]
+
+    # The member comes back, resumes from the last seq seen, resends what was unsent twice.
+    last_seen = max(m["seq"] for m in member.events["message:new"])
+    member.connect()
+    assert peer.wait_for("presence", count=2)[-1]["connected"] is True
+    resumed = member.call("chat:resume", {"conversation_id": conversation_id, "after_seq": last_seen})
+    assert [m["body"] for m in resumed["messages"]] == ["still here 2", "still here 3"]
+    first = member.call(
+        "message:send", {"conversation_id": conversation_id, "client_id": "m2", "body": "sorry, lost signal"}
+    )
+    second = member.call(
+        "message:send", {"conversation_id": conversation_id, "client_id": "m2", "body": "sorry, lost signal"}
+    )
+    assert first["message"] == second["message"] and second["duplicate"] is True
+
+    everything = member.call("chat:resume", {"conversation_id": conversation_id, "after_seq": 0})["messages"]
+    assert [m["seq"] for m in everything] == [1, 2, 3, 4, 5]
+    assert [m["client_id"] for m in everything] == ["m1", "p1", "p2", "p3", "m2"]
+
+    assert peer.call("chat:end", {"conversation_id": conversation_id, "reason": "goodbye"})["ok"]
+    assert member.wait_for("chat:ended")[0]["ended_by"] == "peer"
+
+
+def test_a_hundred_accept_races_have_one_winner_each(app, server, browsers):
+    on_duty_peer(app, "pat", capacity=5)
+    on_duty_peer(app, "robin", capacity=5)
+    member = browsers(server.url)
+    member.join()
+    member.connect()
+    peers = []
+    for name in ("pat", "robin"):
+        peers.append(browsers(server.url))
+        peers[-1].login(name, PASSWORD)
+        peers[-1].connect()
+
+    wins = {"pat": 0, "robin": 0}
+    for _ in range(100):
+        conversation_id = member.call("chat:request", {"topic": "race"})["conversation_id"]
+        answers: dict[int, dict] = {}
+        barrier = threading.Barrier(2)
+
+        def accept(index: int, conversation_id: int = conversation_id, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            answers[index] = peers[index].call("chat:accept", {"conversation_id": conversation_id})
+
+        threads = [threading.Thread(target=accept, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        outcomes = sorted("won" if a["ok"] else a["error"]["code"] for a in answers.values())
+        assert outcomes == ["already_taken", "won"], answers
+        winner = next(i for i, a in answers.items() if a["ok"])
+        wins[("pat", "robin")[winner]] += 1
+        assert peers[winner].call("chat:end", {"conversation_id": conversation_id})["ok"]
+    assert sum(wins.values()) == 100

@@ -1,0 +1,60 @@
+"""Chat over HTTP: a member's own transcripts (read, download, delete) and the peer's
+contact note. The conversation itself runs over Socket.IO (realtime/chat.py)."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+
+from warmline.permissions import MEMBERS, PEERS, roles_required
+from warmline.services import chat
+from warmline.validation import optional, text
+from warmline.web.api import body, bp, ok
+
+
+@bp.get("/me/conversations")
+@roles_required(*MEMBERS)
+def my_conversations() -> tuple[Response, int]:
+    return ok(conversations=[chat.conversation_json(c, current_user) for c in chat.member_conversations(current_user)])
+
+
+@bp.get("/conversations/<int:conversation_id>/transcript")
+@roles_required(*MEMBERS, *PEERS)
+def transcript(conversation_id: int) -> tuple[Response, int]:
+    conversation, messages = chat.transcript(current_user, conversation_id)
+    return ok(
+        conversation=chat.conversation_json(conversation, current_user),
+        messages=[chat.message_json(m) for m in messages],
+    )
+
+
+@bp.get("/conversations/<int:conversation_id>/transcript.txt")
+@roles_required(*MEMBERS)
+def transcript_download(conversation_id: int) -> Response:
+    conversation, messages = chat.transcript(current_user, conversation_id)
+    lines = [f"Warmline conversation {conversation.id}, {conversation.requested_at:%Y-%m-%d %H:%M} UTC", ""]
+    lines += [f"[{m.sent_at:%H:%M}] {chat.message_json(m)['sender_handle']}: {m.body}" for m in messages]
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="warmline-conversation-{conversation.id}.txt"'
+    return response
+
+
+@bp.delete("/conversations/<int:conversation_id>/transcript")
+@roles_required(*MEMBERS)
+def delete_transcript(conversation_id: int) -> tuple[Response, int]:
+    chat.delete_transcript(current_user, conversation_id)
+    return ok()
+
+
+@bp.put("/conversations/<int:conversation_id>/note")
+@roles_required(*PEERS)
+def contact_note(conversation_id: int) -> tuple[Response, int]:
+    data = body(
+        {
+            "topics": optional(text(max_len=300, min_len=0), ""),
+            "referral": optional(text(max_len=300, min_len=0), ""),
+            "note": optional(text(max_len=4000, min_len=0, multiline=True), ""),
+        }
+    )
+    note = chat.save_contact_note(current_user, conversation_id, data["topics"], data["referral"], data["note"])
+    return ok(note={"topics": note.topics, "referral": note.referral, "note": note.note})
