@@ -98,7 +98,7 @@ def test_a_hundred_accept_races_have_one_winner_each(app, server, browsers):
         answers: dict[int, dict] = {}
         barrier = threading.Barrier(2)
 
-        def accept(index: int, conversation_id: int = conversation_id, barrier: threading.Barrier = barrier) -> None:
+        def accept(index: int, conversation_id: int = conversation_id, barrier=barrier, answers=answers) -> None:
             barrier.wait()
             answers[index] = peers[index].call("chat:accept", {"conversation_id": conversation_id})
 
