@@ -6,6 +6,8 @@
     var link = document.getElementById("quick-exit");
     var url = (link && link.getAttribute("data-exit-url")) || "https://weather.com/";
     if (event) { event.preventDefault(); }
+    // Unsent chat messages are kept for reloads; leaving in a hurry must not leave them behind.
+    try { window.sessionStorage.clear(); } catch (e) { /* storage off */ }
     // Hide the page at once, then replace this history entry so Back does not return here.
     document.documentElement.classList.add("exiting");
     window.location.replace(url);

@@ -1,0 +1,42 @@
+"""Chat pages: the member's "Talk to a peer" and the peer console. The conversation itself
+runs over Socket.IO from static/js/chat.js and console.js."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+
+from warmline import clock
+from warmline.permissions import PEERS, public, roles_required
+from warmline.services import chat, coverage, queue_status, roster
+
+bp = Blueprint("chat", __name__)
+
+
+@bp.get("/chat")
+@public
+def member_page() -> str:
+    """Open to all: a visitor is invited to join first; staff are sent to the console."""
+    status = coverage.public_status(queue_status.waiting_count())
+    return render_template(
+        "chat/member.html",
+        status=status,
+        wait_options_after=current_app.config["CHAT_WAIT_OPTIONS_AFTER"],
+        retention_days=current_app.config["CHAT_RETENTION_DAYS"],
+        past=chat.member_conversations(current_user)
+        if current_user.is_authenticated and current_user.is_member
+        else [],
+    )
+
+
+@bp.get("/console")
+@roles_required(*PEERS)
+def console() -> str:
+    now = clock.now()
+    colleagues = [p for p in roster.staff_for("peer") if p.id != current_user.id]
+    return render_template(
+        "chat/console.html",
+        on_shift=roster.is_on_shift(current_user.id, now),
+        next_shift=roster.shifts_between(now, now.replace(year=now.year + 1), user_id=current_user.id)[:1],
+        colleagues=colleagues,
+    )
