@@ -20,7 +20,25 @@ from warmline.realtime import start_background_work  # noqa: E402
 
 app = create_app()
 
+SHUTDOWN_GRACE = 5  # seconds for handlers in flight (acks) to finish on SIGTERM
+
+
+def stop_gracefully() -> None:
+    """Stop taking connections, let handlers in flight finish, then close the sockets that
+    are left: their clients reconnect (to another process, when scaled out) and resume."""
+    server = socketio.wsgi_server
+    if server is not None:
+        server.stop(timeout=SHUTDOWN_GRACE)
+
+
 if __name__ == "__main__":
+    if os.environ["WARMLINE_ASYNC_MODE"] == "gevent":
+        import signal
+
+        import gevent
+
+        gevent.signal_handler(signal.SIGTERM, stop_gracefully)
+        gevent.signal_handler(signal.SIGINT, stop_gracefully)
     host = os.environ.get("WARMLINE_HOST", "127.0.0.1")
     port = int(os.environ.get("WARMLINE_PORT", "5000"))
     start_background_work(app)

@@ -18,7 +18,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
 
-from tests.support import DEFAULT_PG_URL, IN_CI, Api  # noqa: E402
+from tests.support import DEFAULT_PG_URL, DEFAULT_REDIS_URL, IN_CI, Api  # noqa: E402
 from warmline import create_app  # noqa: E402
 
 # A cheap password hash keeps the permission matrix fast; one test checks scrypt itself.
@@ -128,3 +128,21 @@ def new_api(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """TEST_REDIS_URL or the CI default; required under CI=true, else skipped with the reason."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.ping()
+        client.flushdb()
+        client.close()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI=true and is not reachable at {url}: {exc}")
+        pytest.skip(f"Redis not reachable at {url} (set TEST_REDIS_URL): {exc}")
+    return url

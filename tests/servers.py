@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -33,19 +34,21 @@ class LiveServer:
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        # A file, not a pipe: an unread pipe fills up and blocks the server's logging.
+        self.log = tempfile.NamedTemporaryFile(prefix="warmline-server-", suffix=".log")  # noqa: SIM115
 
     def __enter__(self) -> LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "wsgi.py"],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.output()[-2000:]}")
             try:
                 requests.get(f"{self.url}/api/v1/csrf", timeout=1)
                 return self
@@ -62,8 +65,12 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process and self.process.stderr:
-            self.process.stderr.close()
+        self.log.close()
+
+    def output(self) -> str:
+        """What the server printed (its JSON log lines)."""
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()
 
 
 class Browser:
@@ -130,6 +137,7 @@ class Browser:
         return self.sio.call(event, data, namespace="/chat", timeout=timeout)
 
     def close(self) -> None:
+        # websocket-client waits 3 s for the server's close frame; nothing here needs it.
         if self.sio is not None:
-            self.sio.disconnect()
+            threading.Thread(target=self.sio.disconnect, daemon=True).start()
         self.http.close()

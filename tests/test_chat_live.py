@@ -113,3 +113,30 @@ def test_a_hundred_accept_races_have_one_winner_each(app, server, browsers):
         wins[("pat", "robin")[winner]] += 1
         assert peers[winner].call("chat:end", {"conversation_id": conversation_id})["ok"]
     assert sum(wins.values()) == 100
+
+
+def test_sigterm_stops_gracefully_and_clients_resume_elsewhere(app, database_url, browsers, redis_url):
+    """A process told to stop closes its sockets within the grace period; the member
+    reconnects to another process and resumes with nothing lost."""
+    on_duty_peer(app, "pat")
+    queue = {"SOCKETIO_MESSAGE_QUEUE": redis_url}
+    with LiveServer(database_url, **queue) as first, LiveServer(database_url, **queue) as second:
+        member, peer = browsers(first.url), browsers(second.url)
+        member.join()
+        peer.login("pat", PASSWORD)
+        member.connect()
+        peer.connect()
+        conversation_id = member.call("chat:request", {})["conversation_id"]
+        assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+        assert member.call("message:send", {"conversation_id": conversation_id, "client_id": "a", "body": "one"})["ok"]
+
+        first.process.terminate()
+        assert first.process.wait(timeout=10) == 0
+        assert member.disconnected.wait(timeout=5)
+
+        member.base_url = second.url  # the load balancer sends the reconnect elsewhere
+        member.connect()
+        resumed = member.call("chat:resume", {"conversation_id": conversation_id, "after_seq": 0})
+        assert [m["body"] for m in resumed["messages"]] == ["one"]
+        assert member.call("message:send", {"conversation_id": conversation_id, "client_id": "b", "body": "two"})["ok"]
+        assert peer.wait_for("message:new", count=2)[-1]["body"] == "two"
