@@ -461,3 +461,15 @@ def test_make_available_helper_needs_shift(app):
     user_id = make_staff(app, "sam", "peer")
     with pytest.raises(Exception, match="peer shift"):
         make_available(app, user_id)
+
+
+def test_database_failure_is_never_acknowledged_as_stored(app, member, peer, monkeypatch):
+    conversation_id = start_conversation(member, peer)
+
+    def down(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(chat, "send_message", down)
+    answer = member.call("message:send", {"conversation_id": conversation_id, "client_id": "x", "body": "hello"})
+    assert answer["ok"] is False and answer["error"]["code"] == "unavailable"
+    assert peer.events("message:new") == []

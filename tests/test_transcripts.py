@@ -93,3 +93,41 @@ def test_retention_purge_is_idempotent_and_keeps_retained(app, api, new_api, run
     assert "deleted 0 messages" in second.output
     with app.app_context():
         assert list(db.session.scalars(sa.select(Message.body))) == ["kept"]
+
+
+def test_member_deletes_from_the_chat_page(app, api, new_api):
+    import re
+
+    conversation_id, _, _ = ended_conversation(app, api, new_api)
+    html = api.get("/chat").get_data(as_text=True)
+    assert f"/chat/transcripts/{conversation_id}/delete" in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = api.client.post(f"/chat/transcripts/{conversation_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert "transcript deleted" in api.get("/chat").get_data(as_text=True)
+
+
+def test_coordinator_sees_peers_over_time(app, api, new_api):
+    from tests.support import make_staff
+    from warmline.models import Shift
+
+    api.join()
+    member = Socket(app, api)
+    from tests.chat_support import on_duty_peer
+
+    on_duty_peer(app, "pat")
+    peer_api = new_api()
+    peer_api.login("pat")
+    peer = Socket(app, peer_api)
+    start_conversation(member, peer)
+    make_staff(app, "casey", "coordinator")
+    coordinator = new_api()
+    coordinator.login("casey")
+    assert 'data-testid="over-time"' not in coordinator.get("/shifts").get_data(as_text=True)
+    with app.app_context():
+        from warmline import clock
+
+        db.session.execute(sa.update(Shift).values(ends_at=clock.now() - timedelta(minutes=1)))
+        db.session.commit()
+    html = coordinator.get("/shifts").get_data(as_text=True)
+    assert 'data-testid="over-time"' in html and "Pat: a conversation since" in html

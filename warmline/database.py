@@ -28,4 +28,6 @@ def engine_options(app: Flask) -> None:
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DB_POOL_SIZE"])
         options.setdefault("pool_timeout", 5)
+        # An unreachable database answers an error within seconds, never a hang.
+        options.setdefault("connect_args", {"connect_timeout": 3})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -547,3 +547,14 @@ def purge_transcripts(now: datetime, retention_days: int) -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+def over_time(now: datetime) -> list[Conversation]:
+    """Active conversations whose peer's shift has ended: they go on until ended or handed
+    over, and coordinators see them."""
+    on_now = {shift.user_id for shift in roster.on_shift(now)}
+    return [
+        c
+        for c in db.session.scalars(sa.select(Conversation).where(Conversation.status == ACTIVE))
+        if c.peer_id not in on_now
+    ]

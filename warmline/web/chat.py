@@ -3,11 +3,13 @@ runs over Socket.IO from static/js/chat.js and console.js."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from warmline import clock
-from warmline.permissions import PEERS, public, roles_required
+from warmline.errors import WarmlineError
+from warmline.permissions import MEMBERS, PEERS, public, roles_required
 from warmline.services import chat, coverage, queue_status, roster
 
 bp = Blueprint("chat", __name__)
@@ -40,3 +42,14 @@ def console() -> str:
         next_shift=roster.shifts_between(now, now.replace(year=now.year + 1), user_id=current_user.id)[:1],
         colleagues=colleagues,
     )
+
+
+@bp.post("/chat/transcripts/<int:conversation_id>/delete")
+@roles_required(*MEMBERS)
+def delete_transcript(conversation_id: int) -> Response:
+    try:
+        chat.delete_transcript(current_user, conversation_id)
+        flash("That transcript is deleted.")
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("chat.member_page"))

@@ -13,7 +13,7 @@ from warmline import clock
 from warmline.errors import WarmlineError, invalid
 from warmline.models.shifts import SHIFT_PEER, SHIFT_ROLES
 from warmline.permissions import COORDINATORS, STAFF, public, roles_required
-from warmline.services import calendar, coverage, hours, roster
+from warmline.services import calendar, chat, coverage, hours, roster
 
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")
 
@@ -108,6 +108,7 @@ def render_roster(day: date, error: WarmlineError | None = None, form: Any = Non
         is_coordinator=is_coordinator,
         people_by_role=people_for_forms() if is_coordinator else {},
         pending=roster.requests(status="pending") if is_coordinator else [],
+        over_time=chat.over_time(clock.now()) if is_coordinator else [],
         error=error,
         form=form or {},
     ), status
