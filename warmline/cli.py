@@ -115,7 +115,23 @@ def retention_purge(days: int | None) -> None:
     click.echo(f"retention: deleted {deleted} messages from transcripts older than {keep} days")
 
 
+escalations_cli = AppGroup("escalations", help="The escalation record.")
+
+
+@escalations_cli.command("verify")
+def escalations_verify() -> None:
+    """Check the hash chain of the escalation record; report the first broken link."""
+    from warmline.services import escalations
+
+    result = escalations.verify()
+    if result.ok:
+        click.echo(f"escalations: chain intact ({result.rows} rows)")
+        return
+    raise click.ClickException(f"escalations: chain broken at row {result.broken_at}: {result.reason}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(escalations_cli)
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)
     app.cli.add_command(retention)

@@ -97,6 +97,11 @@ DEFAULTS: dict[str, object] = {
     "CHAT_MESSAGE_RATE": "60/minute",
     "CHAT_EVENT_RATE": "240/minute",
     "SWEEP_INTERVAL": 5,
+    # Escalations: unacknowledged this long goes to every coordinator; a high or imminent
+    # one not reviewed and followed up this long is overdue.
+    "ESCALATION_ACK_SECONDS": 300,
+    "ESCALATION_FOLLOWUP_SECONDS": 24 * 3600,
+    "RISK_EXTRA_PHRASES": None,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

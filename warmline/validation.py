@@ -60,6 +60,17 @@ def integer(*, minimum: int | None = None, maximum: int | None = None) -> Valida
     return check
 
 
+def whole_number(*, minimum: int = 1) -> Validator:
+    """A whole number, given as one or (from a query string) as digits."""
+
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        return integer(minimum=minimum)(name, value)
+
+    return check
+
+
 def choice(*values: str) -> Validator:
     def check(name: str, value: Any) -> str:
         if value not in values:

@@ -2,6 +2,7 @@
 
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
+from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -17,6 +18,10 @@ __all__ = [
     "AuthSession",
     "ContactNote",
     "Conversation",
+    "Escalation",
+    "EscalationEntry",
+    "EscalationRead",
+    "Outbox",
     "Handoff",
     "Lease",
     "Message",

@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from warmline import clock
 from warmline.errors import invalid
+from warmline.models.escalations import ACTIONS, CONSENT, ESCALATION_RISKS
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, PEERS
 from warmline.realtime.protocol import on_event
-from warmline.services import chat, roster
+from warmline.services import chat, escalations, roster
 from warmline.services.hours import iso
-from warmline.validation import boolean, integer, optional, text
+from warmline.validation import boolean, choice, integer, optional, text
 
 CONVERSATION = {"conversation_id": integer(minimum=1)}
 
@@ -102,6 +103,24 @@ def end(data: dict[str, Any]) -> dict[str, Any]:
 def transfer(data: dict[str, Any]) -> dict[str, Any]:
     conversation = chat.transfer(current_user, data["conversation_id"], data["to_peer_id"], data["note"])
     return {"conversation_id": conversation.id}
+
+
+@on_event(
+    "chat:escalate",
+    *PEERS,
+    fields={
+        **CONVERSATION,
+        "risk_level": choice(*ESCALATION_RISKS),
+        "action": choice(*ACTIONS),
+        "notes": optional(text(max_len=4000, min_len=0, multiline=True), ""),
+        "consent": optional(choice(*CONSENT)),
+    },
+)
+def escalate(data: dict[str, Any]) -> dict[str, Any]:
+    escalation = escalations.escalate(
+        current_user, data["conversation_id"], data["risk_level"], data["action"], data["notes"], data["consent"]
+    )
+    return {"escalation_id": escalation.id, "paused": escalation.risk_level in escalations.REVIEW_LEVELS}
 
 
 @on_event("chat:state", *ANY_SIGNED_IN, fields={})

@@ -9,7 +9,7 @@ from typing import Any
 from warmline import bus, clock
 from warmline.extensions import socketio
 from warmline.realtime import NAMESPACE, rooms
-from warmline.services import chat, roster
+from warmline.services import chat, escalations, roster
 from warmline.services.hours import iso
 
 
@@ -94,7 +94,49 @@ def unanswered(conversation_id: int, peer_id: int | None, coordinator_ids: list[
         )
 
 
+def risk_raised(conversation_id: int, peer_id: int, risk: str) -> None:
+    _to(peer_id, "risk:raised", {"conversation_id": conversation_id, "risk": risk})
+
+
+def outbox_pending() -> None:
+    escalations.deliver_outbox()
+
+
+def escalation_new(
+    escalation_id: int, conversation_id: int | None, risk_level: str, action: str, to: list[int]
+) -> None:
+    for user_id in to:
+        _to(
+            user_id,
+            "escalation:new",
+            {
+                "escalation_id": escalation_id,
+                "conversation_id": conversation_id,
+                "risk_level": risk_level,
+                "action": action,
+            },
+        )
+
+
+def escalation_unacknowledged(escalation_id: int, conversation_id: int | None, risk_level: str, to: list[int]) -> None:
+    for user_id in to:
+        _to(
+            user_id,
+            "escalation:unacknowledged",
+            {"escalation_id": escalation_id, "conversation_id": conversation_id, "risk_level": risk_level},
+        )
+
+
+def debrief(peer_id: int, escalation_id: int) -> None:
+    _to(peer_id, "escalation:debrief", {"escalation_id": escalation_id, "paused": True})
+
+
 def subscribe_all() -> None:
+    bus.subscribe("chat.risk", risk_raised)
+    bus.subscribe("outbox.pending", outbox_pending)
+    bus.subscribe("alert.escalation:new", escalation_new)
+    bus.subscribe("alert.escalation:unacknowledged", escalation_unacknowledged)
+    bus.subscribe("escalation.debrief", debrief)
     bus.subscribe("sockets.disconnect", disconnect_sockets)
     bus.subscribe("chat.queue_changed", queue_changed)
     bus.subscribe("chat.assigned", assigned)

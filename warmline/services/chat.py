@@ -20,7 +20,7 @@ from warmline.errors import WarmlineError, forbidden
 from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
-from warmline.services import coverage, roster
+from warmline.services import coverage, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -185,7 +185,8 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False) -> Requ
     now = clock.now()
     if not roster.on_shift(now):
         raise closed_error(now)
-    level = "imminent" if in_danger else "none"
+    detected = risk.level_of(topic)
+    level = "imminent" if in_danger else (detected if risk_rank(detected) >= risk_rank("moderate") else "none")
     conversation = Conversation(
         member_id=member.id,
         topic=topic,
@@ -200,6 +201,16 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False) -> Requ
     bus.announce("chat.queue_changed")
     db.session.commit()
     return Requested(conversation, position_of(conversation), False)
+
+
+def _assess(conversation: Conversation, text: str) -> None:
+    """Member text goes through the risk detector; a higher level raises the conversation's
+    risk and shows the peer a banner. It never stops the member writing."""
+    level = risk.level_of(text)
+    if risk_rank(level) > conversation.risk_rank and risk_rank(level) >= risk_rank("moderate"):
+        raise_risk(conversation, level)
+        if conversation.peer_id is not None:
+            bus.announce("chat.risk", conversation_id=conversation.id, peer_id=conversation.peer_id, risk=level)
 
 
 def raise_risk(conversation: Conversation, level: str) -> None:
@@ -332,6 +343,8 @@ def send_message(user: User, conversation_id: Any, client_id: str, body: str) ->
     db.session.add(message)
     if role == "peer" and conversation.peer_replied_at is None:
         conversation.peer_replied_at = clock.now()
+    if role == "member":
+        _assess(conversation, body)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:  # the same client_id raced in from another connection

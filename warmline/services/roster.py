@@ -275,6 +275,15 @@ def set_available(user: User, available: bool) -> None:
     db.session.commit()
 
 
+def pause_taking_chats(user: User) -> None:
+    """Switches a peer off for new chats inside the caller's transaction (after a serious
+    escalation: they resume when ready)."""
+    row = db.session.get(PeerAvailability, user.id)
+    if row is not None and row.available:
+        row.available = False
+        row.changed_at = clock.now()
+
+
 def available_peer_ids(at: datetime) -> list[int]:
     """Peers on a peer shift now who switched themselves on."""
     return list(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from warmline import clock
 from warmline.extensions import db
 from warmline.models import Lease, LiveSocket, ServerProcess
-from warmline.services import chat, presence
+from warmline.services import chat, escalations, presence
 
 LEASE_NAME = "sweeper"
 LEASE_TTL = timedelta(seconds=20)
@@ -68,4 +68,9 @@ def run_once(process_id: str = presence.PROCESS_ID, now: datetime | None = None)
     heartbeat(process_id, now)
     if not acquire_lease(process_id, now):
         return None
-    return {"dead_process_users": clear_dead_processes(now), **chat.apply_timers(now)}
+    return {
+        "dead_process_users": clear_dead_processes(now),
+        **chat.apply_timers(now),
+        "alerts_broadened": escalations.broaden_unacknowledged(now),
+        "outbox_delivered": escalations.deliver_outbox(),
+    }

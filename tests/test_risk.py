@@ -1,0 +1,85 @@
+"""The risk detector: rules on small cases, and precision/recall on the labelled set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warmline.services import risk
+
+EVAL_SET = Path(__file__).parent / "data" / "risk_eval.tsv"
+RISKY = {"high", "imminent"}
+
+
+def load_eval() -> list[tuple[str, str]]:
+    rows = []
+    for line in EVAL_SET.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, text = line.split("\t", 1)
+            rows.append((label, text))
+    return rows
+
+
+def test_evaluation_set_is_large_and_mixed():
+    rows = load_eval()
+    assert len(rows) >= 200
+    assert sum(label in RISKY for label, _ in rows) >= 80
+    assert sum(label not in RISKY for label, _ in rows) >= 80
+
+
+def test_precision_and_recall_on_the_evaluation_set(capsys):
+    rows = load_eval()
+    tp = fp = fn = 0
+    misses, false_alarms = [], []
+    for label, text in rows:
+        predicted = risk.assess(text).level in RISKY
+        actual = label in RISKY
+        tp += predicted and actual
+        fp += predicted and not actual
+        fn += actual and not predicted
+        if actual and not predicted:
+            misses.append(text)
+        if predicted and not actual:
+            false_alarms.append(text)
+    precision = tp / (tp + fp)
+    recall = tp / (tp + fn)
+    with capsys.disabled():
+        print(
+            f"\nrisk detector, high+imminent on {len(rows)} lines: precision {precision:.3f}, recall {recall:.3f}"
+            f" (tp {tp}, fp {fp}, fn {fn})"
+        )
+        for text in misses:
+            print(f"  missed: {text}")
+        for text in false_alarms:
+            print(f"  false alarm: {text}")
+    assert recall >= 0.95
+    assert precision >= 0.85
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("I want to kill myself", "high"),
+        ("I'm going to kill myself tonight", "imminent"),
+        ("I'm not suicidal", "none"),
+        ("I don't want to live anymore", "high"),
+        ("this homework is killing me", "none"),
+        ('the song goes "I want to die"', "none"),
+        ("I used to be suicidal", "moderate"),
+        ("my friend is suicidal", "moderate"),
+        ("I feel hopeless", "moderate"),
+        ("I'm anxious", "low"),
+        ("hello", "none"),
+        ("I WANT TO DIE", "high"),
+        ("I want to die\u200b", "high"),
+        ("i want to kill\nmyself", "high"),
+    ],
+)
+def test_rules(text, level):
+    assert risk.assess(text).level == level
+
+
+def test_extra_phrases_extend_the_lists():
+    assert risk.assess("thinking about the long sleep").level == "none"
+    assert risk.assess("thinking about the long sleep", {"high": [r"the long sleep"]}).level == "high"

@@ -1,0 +1,246 @@
+"""Risk detection for member text (chat messages, chat topics, forum posts).
+
+Transparent on purpose: phrase lists per level, matched on word boundaries, and a few
+rules anyone can read. It never blocks a member from writing; it raises a conversation's
+priority, tells the peer, and holds a forum post for a moderator. The lists live in
+RISK_PHRASES and can be extended through the RISK_EXTRA_PHRASES setting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+LEVELS = ("none", "low", "moderate", "high", "imminent")
+
+RISK_PHRASES: dict[str, tuple[str, ...]] = {
+    "imminent": (
+        r"(kill|killing|end|ending) (myself|my life|it all) (tonight|today|now|right now|this time)",
+        r"going to (kill myself|end my life|end it|do it) (tonight|today|now|right now)",
+        r"swallowed (all )?(my |the |a bunch of |a lot of |some |\d+ )?(pills|tablets|meds)",
+        r"(took|taken|take) (all( of)?|a bunch of|a lot of|too many|a handful of|\d+) (my |the )?(pills|tablets|meds)",
+        r"(just )?took (some|the) (pills|tablets) and",
+        r"(bought|got|have) (a|the|some) (rope|noose|gun)\b.{0,30}\bready",
+        r"(pills|tablets|meds) (are )?(counted|lined up|ready|saved up|all out)",
+        r"(counted|saved|stockpiled|hoarded|hoarding|collecting) (out |up )?(all )?(my |the )?(pills|meds|tablets)",
+        r"tonight('s| is) the night",
+        r"(going to|gonna|will) (end it|end things|end everything)( all)? (tonight|today|now)",
+        r"(have|got|holding|bought) (a|the|my dad's|my) (gun|rope|noose|razor|pills) "
+        r"(ready|here|with me|right here|in my hand)",
+        r"(i have|i've got|i got) (a|the) (gun|rope|noose)",
+        r"(standing|sitting) (on|at) (the|a) (bridge|ledge|roof|edge|tracks)",
+        r"(this is|these are) my (last|final) (message|words|goodbye)",
+        r"(writing|wrote|written|left) (my|a) (suicide|goodbye) note",
+        r"(overdosed|od'd|overdosing)",
+        r"(cut|cutting|slit) (too deep|my wrists?)",
+        r"(bleeding|blood) (a lot|everywhere|won't stop)",
+        r"(say|saying) goodbye (to everyone|forever)",
+        r"won't be (here|alive) (tomorrow|by morning|much longer)",
+        r"(about to|ready to|going to) (jump|pull the trigger|hang myself|do it)",
+    ),
+    "high": (
+        r"(kill|killing|kms|hang|hanging|shoot|shooting|drown|drowning) myself",
+        r"(commit|committing|attempt|attempting|thinking about|thoughts of|considering) suicide",
+        r"suicidal",
+        r"(end|ending|take|taking) my (own )?life",
+        r"(wants?|wanna|wish|wishes|going) to die",
+        r"(wanna|gonna) die",
+        r"(never|not|don't|dont) wake up",
+        r"(rather|prefer to) (be dead|die|not (be alive|exist|be here))",
+        r"stay alive (much )?longer",
+        r"(going to|gonna|will|want to|thinking (of|about)) (end|ending) (it|things|everything)\b",
+        r"(want|need|wish) (it all|everything|the pain|it) to stop (forever|for good|permanently)",
+        r"\bkms\b",
+        r"(what's|whats|what is) the point (in|of) (living|life|going on|being alive)",
+        r"(don't|do not|dont|can't|cant) see (a|any) (reason|point) to (live|go on|keep going)",
+        r"(planning|plan|researching|looking up) (how|ways) to (die|kill myself|end it)",
+        r"suicide (seems|is|feels) (like )?(the|my) (only )?(option|answer|way out)",
+        r"(want|wish) to disappear forever",
+        r"wish i (was|were) dead",
+        r"wish i (could )?(just )?(disappear forever|not wake up|never wake up)",
+        r"(better off|be better) (dead|without me)",
+        r"no (reason|point) (to|in) (go on |keep )?(live|living|going on|being alive)",
+        r"(don't|do not|dont) want to (live|be alive|be here anymore|exist|wake up)",
+        r"end it all",
+        r"(hurt|hurting|harm|harming|cut|cutting|burn|burning) myself",
+        r"self[- ]harm(ing)?",
+        r"(jump|jumping) (off|in front of)",
+        r"not (be|being) (here|around|alive) anymore",
+        r"(plan|planning|plans) to (die|kill myself|end it)",
+        r"(can't|cannot|cant) (keep living|live like this|stay alive)",
+    ),
+    "moderate": (
+        r"hopeless",
+        r"(can't|cannot|cant) (go on|take (it|this) anymore|do this anymore)",
+        r"no way out",
+        r"(nobody|no one|noone) (would|will) (miss|notice|care)",
+        r"(hate|hating) myself",
+        r"worthless",
+        r"(feel|feeling|am|i'm) (trapped|empty inside|like a burden)",
+        r"(a|such a) burden",
+        r"giving up on (everything|life)",
+        r"(my )?(friend|brother|sister|son|daughter|partner|mom|dad|mum) (is|says|said|might|wants to) "
+        r"(suicidal|kill (himself|herself|themselves)|end (his|her|their) life)",
+        r"(used to|years ago|in the past) .{0,40}(suicidal|self[- ]harm|attempt)",
+    ),
+    "low": (
+        r"depressed",
+        r"depression",
+        r"anxious",
+        r"anxiety",
+        r"panic attacks?",
+        r"(can't|cant) sleep",
+        r"lonely",
+        r"alone",
+        r"overwhelmed",
+        r"stressed",
+        r"crying",
+        r"sad",
+        r"grief",
+        r"relapse",
+        r"(bad|rough|hard) (day|week|night)",
+        r"struggling",
+    ),
+}
+
+# Within this many words before a match, these make it not about the writer wanting it now.
+NEGATIONS = (
+    "not",
+    "never",
+    "no longer",
+    "don't",
+    "dont",
+    "do not",
+    "won't",
+    "wont",
+    "wouldn't",
+    "isn't",
+    "aren't",
+    "am not",
+    "i'm not",
+    "im not",
+    "not going to",
+    "stopped",
+    "quit",
+)
+NEGATION_WINDOW = 3
+# Figurative uses of dying and killing ("this homework is killing me").
+FIGURATIVE = (
+    r"(is|are|was|were|it's|its|'s) killing me",
+    r"killing it",
+    r"dying (to|for|laughing|of laughter)",
+    r"(i'd|i would|i could|could) (die|kill) (of|for)",
+    r"killed (it|me)",
+    r"to die for",
+    r"dead (tired|serious|on|battery)",
+    r"(phone|battery|laptop|car|plant) (died|is dead|was dead)",
+    r"suicide squad",
+    r"deadline",
+    r"die (my|her|his|their|the) (hair|shirt|clothes)",
+    r"take my life back",
+    r"die (old|of old age)",
+    r"(bridge|ledge|roof|edge)\b.{0,30}\b(photos?|pictures?|view|sunset|fishing|walk)",
+)
+# A quotation with one of these cues nearby is someone else's words (a song, a film).
+REPORTING_CUES = ("song", "lyrics", "lyric", "movie", "film", "book", "show", "character", "quote", "poem", "episode")
+PAST_CUES = ("used to", "years ago", "in the past", "back when", "when i was", "as a teen", "months ago", "no longer")
+# A subject just before the phrase that is someone else: concern for them, not the writer's own risk.
+THIRD_PERSON_SUBJECT = re.compile(
+    r"\b(he|she|they|someone|my (friend|brother|sister|son|daughter|partner|mom|mum|dad|husband|wife|kid))\b"
+    r"( (is|was|might|may|could|says|said|seems|feels|keeps))*( be| being)?$"
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str
+    matches: tuple[str, ...]
+
+    @property
+    def rank(self) -> int:
+        return LEVELS.index(self.level)
+
+
+def normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = folded.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", folded)
+
+
+def _compile(phrases: Mapping[str, Sequence[str]]) -> list[tuple[str, re.Pattern[str]]]:
+    compiled = []
+    for level in ("imminent", "high", "moderate", "low"):
+        for phrase in phrases.get(level, ()):
+            compiled.append((level, re.compile(rf"(?<![\w'])(?:{phrase})(?![\w'])")))
+    return compiled
+
+
+_DEFAULT = _compile(RISK_PHRASES)
+_FIGURATIVE = [re.compile(rf"(?<![\w'])(?:{p})(?![\w'])") for p in FIGURATIVE]
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The words of the same clause before `start` (a comma or a full stop ends a clause)."""
+    return re.split(r"[,;.!?]", text[:start])[-1].strip()
+
+
+def _negated(text: str, start: int) -> bool:
+    window = " ".join(_clause_before(text, start).split()[-NEGATION_WINDOW - 1 :])
+    return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", window) for n in NEGATIONS)
+
+
+def _about_someone_else(text: str, start: int) -> bool:
+    return bool(THIRD_PERSON_SUBJECT.search(" ".join(_clause_before(text, start).split()[-5:])))
+
+
+def _in_reported_quote(text: str, start: int, end: int) -> bool:
+    quotes = [m.span() for m in re.finditer(r"\"[^\"]*\"|'[^']{8,}'", text)]
+    inside = any(a <= start and end <= b for a, b in quotes)
+    return inside and any(cue in text for cue in REPORTING_CUES)
+
+
+def _sentence(text: str, start: int) -> str:
+    left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start))
+    right_candidates = [i for i in (text.find(".", start), text.find("!", start), text.find("?", start)) if i != -1]
+    return text[left + 1 : min(right_candidates) if right_candidates else len(text)]
+
+
+def assess(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assessment:
+    """The highest level any phrase reaches, after the negation, quotation, figurative,
+    past and third-person rules."""
+    normalised = normalise(text)
+    patterns = _DEFAULT + (_compile(extra) if extra else [])
+    figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
+    best, matches = 0, []
+    for level, pattern in patterns:
+        for match in pattern.finditer(normalised):
+            start, end = match.span()
+            if any(a <= start < b or a < end <= b for a, b in figurative_spans):
+                continue
+            rank = LEVELS.index(level)
+            phrase_has_negation = any(n in match.group(0).split() for n in ("don't", "dont", "not", "no"))
+            if rank >= LEVELS.index("moderate") and not phrase_has_negation and _negated(normalised, start):
+                continue
+            if _in_reported_quote(normalised, start, end):
+                continue
+            sentence = _sentence(normalised, start)
+            if rank >= LEVELS.index("high") and any(cue in sentence for cue in PAST_CUES):
+                rank = LEVELS.index("moderate")
+            if (
+                rank >= LEVELS.index("high")
+                and "myself" not in match.group(0)
+                and _about_someone_else(normalised, start)
+            ):
+                rank = LEVELS.index("moderate")
+            if rank > best:
+                best = rank
+            matches.append(match.group(0))
+    return Assessment(LEVELS[best], tuple(dict.fromkeys(matches)))
+
+
+def level_of(text: str) -> str:
+    from flask import current_app, has_app_context
+
+    extra = current_app.config.get("RISK_EXTRA_PHRASES") if has_app_context() else None
+    return assess(text, extra).level
