@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden, invalid, not_found
 from warmline.extensions import db
-from warmline.models import Conversation, Escalation, EscalationEntry, EscalationRead, Message, Outbox, User, UserRole
-from warmline.models.chat import ACTIVE
+from warmline.models import Escalation, EscalationEntry, EscalationRead, Message, Outbox, User, UserRole
 from warmline.models.escalations import ACTIONS, CONSENT, ENTRY_KINDS, ESCALATION_RISKS, NEEDS_OUTCOME_TO_CLOSE
 
 __all__ = ["ENTRY_KINDS", "REVIEW_LEVELS"]
