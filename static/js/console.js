@@ -113,6 +113,18 @@
       W.call(socket, "chat:transfer", { conversation_id: id, to_peer_id: Number(form.to_peer_id.value), note: form.note.value })
         .then(function (ack) { if (!ack.ok) { pane.querySelector(".send-error").textContent = ack.error.message; } });
     });
+    pane.querySelector(".escalate-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = event.target;
+      W.call(socket, "chat:escalate", {
+        conversation_id: id, risk_level: form.risk_level.value, action: form.action.value,
+        consent: form.consent.value, notes: form.notes.value
+      }).then(function (ack) {
+        form.querySelector(".escalate-status").textContent = ack.ok
+          ? "Escalation #" + ack.escalation_id + " recorded; the coordinator has been alerted. The conversation stays open."
+          : ack.error.message;
+      });
+    });
     pane.querySelector(".note-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.target;
@@ -193,6 +205,36 @@
     var text = data.reason === "member_left" ? "The member was away too long; the chat ended."
       : data.ended_by === "member" ? "The member ended the chat." : "You ended the chat.";
     closePane(data.conversation_id, text + " Please write a short contact note.");
+  });
+  socket.on("risk:raised", function (data) {
+    var state = panes[data.conversation_id];
+    if (!state) { return; }
+    var banner = state.pane.querySelector(".banner.risk");
+    banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed.";
+    banner.hidden = false;
+    state.pane.querySelector("details.escalate").open = true;
+  });
+  var debriefFor = null;
+  socket.on("escalation:debrief", function (data) {
+    debriefFor = data.escalation_id;
+    setAvailable(false);
+    $("debrief").hidden = false;
+  });
+  $("debrief-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    fetch("/api/v1/escalations/" + debriefFor + "/followups", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
+      body: JSON.stringify({ kind: "debrief", note: $("debrief-note").value })
+    }).then(function (r) { return r.json(); }).then(function (body) {
+      $("debrief-status").textContent = body.ok ? "Sent. Thank you." : body.error.message;
+    });
+  });
+  $("resume").addEventListener("click", function () {
+    W.call(socket, "peer:available", { available: true }).then(function (ack) {
+      if (ack.ok) { setAvailable(true); $("debrief").hidden = true; }
+      else { $("debrief-status").textContent = ack.error.message; }
+    });
   });
   socket.on("chat:released", function (data) {
     var reasons = { transferred: "Handed over.", peer_disconnected: "Returned to the queue while you were disconnected.", unanswered: "Returned to the queue: no reply in time." };
