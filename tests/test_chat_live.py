@@ -140,3 +140,22 @@ def test_sigterm_stops_gracefully_and_clients_resume_elsewhere(app, database_url
         assert [m["body"] for m in resumed["messages"]] == ["one"]
         assert member.call("message:send", {"conversation_id": conversation_id, "client_id": "b", "body": "two"})["ok"]
         assert peer.wait_for("message:new", count=2)[-1]["body"] == "two"
+
+
+def test_grace_period_requeue_on_a_real_server(app, database_url, browsers):
+    """The peer's connection drops and stays gone past the grace period: the sweeper of the
+    real server puts the conversation back at the front and tells the member."""
+    on_duty_peer(app, "pat")
+    with LiveServer(database_url, WARMLINE_CHAT_PEER_GRACE="1", WARMLINE_SWEEP_INTERVAL="1") as live:
+        member, peer = browsers(live.url), browsers(live.url)
+        member.join()
+        peer.login("pat", PASSWORD)
+        member.connect()
+        peer.connect()
+        conversation_id = member.call("chat:request", {"topic": "grace"})["conversation_id"]
+        assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+        peer.sio.disconnect()
+        assert member.wait_for("presence")[-1] == {"conversation_id": conversation_id, "who": "peer", "connected": False}
+        requeued = member.wait_for("chat:requeued", timeout=15)[0]
+        assert requeued == {"conversation_id": conversation_id, "reason": "peer_disconnected"}
+        assert member.wait_for("chat:queued")[-1]["position"] == 1

@@ -62,3 +62,19 @@ def test_demo_load_prints_logins_and_loads_once(app, runner):
     assert roles["casey"] == ["coordinator"]
     assert sum("peer" in r for r in roles.values()) == 2
     assert any("moderator" in r for r in roles.values())
+
+
+def test_demo_loads_three_forums_and_a_week_of_shifts(app, runner):
+    from warmline.models import Forum, Shift
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Forum)) == 3
+        shifts = list(db.session.scalars(sa.select(Shift)))
+        assert {s.role for s in shifts} == {"peer", "moderator", "on_call_coordinator"}
+        days = {s.starts_at.date() for s in shifts}
+        assert len(days) >= 7
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Forum)) == 3

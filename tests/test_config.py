@@ -53,3 +53,11 @@ def test_app_factory_takes_a_test_config(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "TESTING": True})
     assert app.config["TESTING"] is True
     assert app.config["MAX_CONTENT_LENGTH"] == 128 * 1024
+
+
+def test_timers_are_tunable_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("WARMLINE_CHAT_PEER_GRACE", "30")
+    assert config.from_environment(tmp_path)["CHAT_PEER_GRACE"] == 30
+    monkeypatch.setenv("WARMLINE_CHAT_PEER_GRACE", "soon")
+    with pytest.raises(RuntimeError, match="WARMLINE_CHAT_PEER_GRACE"):
+        config.from_environment(tmp_path)

@@ -59,7 +59,26 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "PROXY_COUNT": _int("WARMLINE_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
+        **tunables(),
     }
+
+
+# Timers and limits an operator may tune without code: WARMLINE_<NAME>=<whole number>.
+TUNABLE = (
+    "CHAT_DEFAULT_CAPACITY", "CHAT_PEER_GRACE", "CHAT_MEMBER_GRACE", "CHAT_UNANSWERED", "CHAT_WAIT_OPTIONS_AFTER",
+    "CHAT_RETENTION_DAYS", "SWEEP_INTERVAL", "ESCALATION_ACK_SECONDS", "ESCALATION_FOLLOWUP_SECONDS",
+)
+
+
+def tunables() -> dict[str, int]:
+    found = {}
+    for name in TUNABLE:
+        raw = os.environ.get(f"WARMLINE_{name}")
+        if raw:
+            if not raw.isdigit():
+                raise RuntimeError(f"WARMLINE_{name}={raw!r} must be a whole number")
+            found[name] = int(raw)
+    return found
 
 
 def normalise_database_url(url: str) -> str:

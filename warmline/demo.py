@@ -1,4 +1,5 @@
-"""Demo data for trying Warmline by hand: staff, hours of operation, a week of shifts."""
+"""Demo data for trying Warmline by hand: staff, hours of operation, a week of shifts,
+three forums."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import sqlalchemy as sa
 from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.extensions import db
-from warmline.models import Shift, User
-from warmline.services import accounts, hours, roster
+from warmline.models import Forum, Shift, User
+from warmline.services import accounts, forums, hours, roster
 
 DEMO_PASSWORD = "warmline-demo"  # printed by `demo load`; demo databases only
 # (username, shift role, from, to) in local time, every day for a week.
@@ -19,6 +20,11 @@ DEMO_SHIFTS = [
     ("robin", "peer", "16:00", "24:00"),
     ("morgan", "moderator", "10:00", "18:00"),
     ("casey", "on_call_coordinator", "08:00", "24:00"),
+]
+DEMO_FORUMS = [
+    ("introductions", "Introductions", "Say hello, share as much or as little as you like."),
+    ("daily-check-in", "Daily check-in", "How are you today? Small wins and hard days alike."),
+    ("recovery-stories", "Recovery stories", "What helped, what didn't, what keeps you going."),
 ]
 DEMO_STAFF = [
     ("casey", "Casey", ["coordinator"]),
@@ -43,6 +49,9 @@ def load() -> list[tuple[str, list[str]]]:
     db.session.commit()
     if db.session.scalar(sa.select(sa.func.count()).select_from(Shift)) == 0:
         load_schedule()
+    for slug, title, description in DEMO_FORUMS:
+        if db.session.scalar(sa.select(Forum.id).where(Forum.slug == slug)) is None:
+            forums.create_forum(slug, title, description)
     return logins
 
 

@@ -24,6 +24,9 @@
   socket.on("escalation:unacknowledged", function (data) {
     alertWith("Escalation #" + data.escalation_id + " is still unacknowledged", link + "/" + data.escalation_id);
   });
+  socket.on("shift:request", function () {
+    alertWith("A peer asked to drop or swap a shift", "/shifts");
+  });
   socket.on("coordinator:alert", function (data) {
     if (data.kind === "unanswered") { alertWith("A chat went unanswered and is back in the queue", link); }
   });

@@ -206,6 +206,9 @@
       : data.ended_by === "member" ? "The member ended the chat." : "You ended the chat.";
     closePane(data.conversation_id, text + " Please write a short contact note.");
   });
+  socket.on("shift:changed", function () {
+    $("shift-status").textContent = "Your schedule changed: see My shifts.";
+  });
   socket.on("risk:raised", function (data) {
     var state = panes[data.conversation_id];
     if (!state) { return; }

@@ -2,6 +2,7 @@
 
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
+from warmline.models.forums import Forum
 from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
 from warmline.models.shifts import (
     CalendarFeed,
@@ -21,6 +22,7 @@ __all__ = [
     "Escalation",
     "EscalationEntry",
     "EscalationRead",
+    "Forum",
     "Outbox",
     "Handoff",
     "Lease",

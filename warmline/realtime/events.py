@@ -131,7 +131,19 @@ def debrief(peer_id: int, escalation_id: int) -> None:
     _to(peer_id, "escalation:debrief", {"escalation_id": escalation_id, "paused": True})
 
 
+def shift_changed(shift_id: int, user_ids: list[int]) -> None:
+    for user_id in user_ids:
+        _to(user_id, "shift:changed", {"shift_id": shift_id})
+
+
+def shift_request(request_id: int) -> None:
+    for user_id in escalations.coordinator_ids():
+        _to(user_id, "shift:request", {"request_id": request_id})
+
+
 def subscribe_all() -> None:
+    bus.subscribe("shifts.changed", shift_changed)
+    bus.subscribe("shifts.request", shift_request)
     bus.subscribe("chat.risk", risk_raised)
     bus.subscribe("outbox.pending", outbox_pending)
     bus.subscribe("alert.escalation:new", escalation_new)

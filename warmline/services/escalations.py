@@ -138,7 +138,8 @@ def verify() -> Verification:
 # Writing --------------------------------------------------------------------------------
 
 
-def _coordinator_ids() -> list[int]:
+def coordinator_ids() -> list[int]:
+    """Every enabled coordinator and admin."""
     return list(
         db.session.scalars(
             sa.select(User.id)
@@ -189,7 +190,7 @@ def escalate(
         "risk_level": risk_level,
         "action": action,
     }
-    _queue_alert("escalation:new", {**payload, "to": _coordinator_ids()})
+    _queue_alert("escalation:new", {**payload, "to": coordinator_ids()})
     if risk_level in REVIEW_LEVELS:
         # A pause after a serious call: no new chats until the peer chooses to resume.
         roster.pause_taking_chats(peer)
@@ -271,7 +272,7 @@ def broaden_unacknowledged(now: datetime) -> list[int]:
                 "escalation_id": escalation.id,
                 "conversation_id": escalation.conversation_id,
                 "risk_level": escalation.risk_level,
-                "to": _coordinator_ids(),
+                "to": coordinator_ids(),
             },
         )
         done.append(escalation.id)

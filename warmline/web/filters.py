@@ -9,9 +9,12 @@ from flask import Flask
 from warmline.services import hours
 
 
-def local(moment: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
-    if moment is None:
+def local(moment: datetime | str | None, fmt: str = "%a %d %b %H:%M") -> str:
+    """A time (or an ISO string from the API layer) in the organisation's time zone."""
+    if not moment:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return moment.astimezone(hours.zone()).strftime(fmt)
 
 
