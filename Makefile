@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test e2e lint venv clean
+.PHONY: run test e2e lint venv clean serve-prod cluster
 
 # A stamp per requirements file, so a changed pin reinstalls and nothing else does.
 $(VENV)/.runtime: requirements.txt
@@ -31,6 +31,24 @@ test: $(VENV)/.dev
 e2e: $(VENV)/.dev
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Production server: gunicorn, one gevent worker (gunicorn.conf.py). Configure by environment.
+serve-prod: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Two processes on 5001 and 5002 sharing PostgreSQL and Redis, for trying it by hand:
+#   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/warmline SOCKETIO_MESSAGE_QUEUE=redis://127.0.0.1:6379/0 make cluster
+cluster: $(VENV)/.runtime
+	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL (PostgreSQL)"; exit 1)
+	@test -n "$$SOCKETIO_MESSAGE_QUEUE" || (echo "set SOCKETIO_MESSAGE_QUEUE (redis://...)"; exit 1)
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key 2>/dev/null || echo cluster-secret)}; export SECRET_KEY; \
+	  RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-$$SOCKETIO_MESSAGE_QUEUE}; export RATELIMIT_STORAGE_URI; \
+	  trap 'kill 0' INT TERM EXIT; \
+	  WARMLINE_PORT=5001 $(PY) wsgi.py & WARMLINE_PORT=5002 $(PY) wsgi.py & \
+	  echo "cluster: http://127.0.0.1:5001 and http://127.0.0.1:5002 (Ctrl-C stops both)"; wait
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -155,7 +155,11 @@ def test_grace_period_requeue_on_a_real_server(app, database_url, browsers):
         conversation_id = member.call("chat:request", {"topic": "grace"})["conversation_id"]
         assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
         peer.sio.disconnect()
-        assert member.wait_for("presence")[-1] == {"conversation_id": conversation_id, "who": "peer", "connected": False}
+        assert member.wait_for("presence")[-1] == {
+            "conversation_id": conversation_id,
+            "who": "peer",
+            "connected": False,
+        }
         requeued = member.wait_for("chat:requeued", timeout=15)[0]
         assert requeued == {"conversation_id": conversation_id, "reason": "peer_disconnected"}
         assert member.wait_for("chat:queued")[-1]["position"] == 1

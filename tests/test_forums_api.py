@@ -8,7 +8,9 @@ from tests.support import error_of, make_staff
 def test_coordinators_create_and_everyone_signed_in_lists(app, api, new_api):
     make_staff(app, "casey", "coordinator")
     api.login("casey")
-    created = api.post("/api/v1/forums", {"slug": "daily-check-in", "title": "Daily check-in", "description": "How are you?"})
+    created = api.post(
+        "/api/v1/forums", {"slug": "daily-check-in", "title": "Daily check-in", "description": "How are you?"}
+    )
     assert created.status_code == 201 and created.get_json()["forum"]["slug"] == "daily-check-in"
     taken = api.post("/api/v1/forums", {"slug": "daily-check-in", "title": "Again"})
     assert taken.status_code == 409

@@ -65,8 +65,17 @@ def from_environment(instance_path: Path) -> dict[str, object]:
 
 # Timers and limits an operator may tune without code: WARMLINE_<NAME>=<whole number>.
 TUNABLE = (
-    "CHAT_DEFAULT_CAPACITY", "CHAT_PEER_GRACE", "CHAT_MEMBER_GRACE", "CHAT_UNANSWERED", "CHAT_WAIT_OPTIONS_AFTER",
-    "CHAT_RETENTION_DAYS", "SWEEP_INTERVAL", "ESCALATION_ACK_SECONDS", "ESCALATION_FOLLOWUP_SECONDS",
+    "CHAT_DEFAULT_CAPACITY",
+    "CHAT_PEER_GRACE",
+    "CHAT_MEMBER_GRACE",
+    "CHAT_UNANSWERED",
+    "CHAT_WAIT_OPTIONS_AFTER",
+    "CHAT_RETENTION_DAYS",
+    "SWEEP_INTERVAL",
+    "SWEEP_LEASE_SECONDS",
+    "PROCESS_TIMEOUT",
+    "ESCALATION_ACK_SECONDS",
+    "ESCALATION_FOLLOWUP_SECONDS",
 )
 
 
@@ -116,6 +125,8 @@ DEFAULTS: dict[str, object] = {
     "CHAT_MESSAGE_RATE": "60/minute",
     "CHAT_EVENT_RATE": "240/minute",
     "SWEEP_INTERVAL": 5,
+    "SWEEP_LEASE_SECONDS": 20,
+    "PROCESS_TIMEOUT": 30,
     # Escalations: unacknowledged this long goes to every coordinator; a high or imminent
     # one not reviewed and followed up this long is overdue.
     "ESCALATION_ACK_SECONDS": 300,

@@ -2,8 +2,8 @@
 
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
-from warmline.models.forums import Forum
 from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
+from warmline.models.forums import Forum
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,

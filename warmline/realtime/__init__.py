@@ -14,10 +14,15 @@ def init_app(app: Flask) -> None:
     from warmline.realtime import chat, connection, events  # noqa: F401  (registers handlers)
 
     origins = app.config["ALLOWED_ORIGINS"] or None  # None: the page's own origin only
+    shared: dict[str, object] = {}
+    if app.config["SOCKETIO_MESSAGE_QUEUE"]:
+        from warmline.realtime.queue import client_manager
+
+        shared["client_manager"] = client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], write_only=False)
     socketio.init_app(
         app,
+        **shared,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=origins,
         max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
         # A dropped client is noticed within ping_interval + ping_timeout (about 45 s).

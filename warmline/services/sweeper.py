@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from warmline import clock
 from warmline.extensions import db
@@ -15,9 +16,15 @@ from warmline.models import Lease, LiveSocket, ServerProcess
 from warmline.services import chat, escalations, presence
 
 LEASE_NAME = "sweeper"
-LEASE_TTL = timedelta(seconds=20)
-# A process silent this long is dead: its sockets, and the presence they gave, are cleared.
-PROCESS_TIMEOUT = timedelta(seconds=30)
+
+
+def _lease_ttl() -> timedelta:
+    return timedelta(seconds=current_app.config["SWEEP_LEASE_SECONDS"])
+
+
+def _process_timeout() -> timedelta:
+    """A process silent this long is dead: its sockets, and the presence they gave, are cleared."""
+    return timedelta(seconds=current_app.config["PROCESS_TIMEOUT"])
 
 
 def heartbeat(process_id: str, now: datetime) -> None:
@@ -41,7 +48,7 @@ def acquire_lease(holder: str, now: datetime, name: str = LEASE_NAME) -> bool:
     won = db.session.execute(
         sa.update(Lease)
         .where(Lease.name == name, sa.or_(Lease.expires_at <= now, Lease.holder == holder))
-        .values(holder=holder, expires_at=now + LEASE_TTL)
+        .values(holder=holder, expires_at=now + _lease_ttl())
     ).rowcount
     db.session.commit()
     return won == 1
@@ -50,7 +57,7 @@ def acquire_lease(holder: str, now: datetime, name: str = LEASE_NAME) -> bool:
 def clear_dead_processes(now: datetime) -> list[int]:
     """Sockets of processes that stopped beating are gone; their users' presence follows."""
     dead = list(
-        db.session.scalars(sa.select(ServerProcess.id).where(ServerProcess.heartbeat_at < now - PROCESS_TIMEOUT))
+        db.session.scalars(sa.select(ServerProcess.id).where(ServerProcess.heartbeat_at < now - _process_timeout()))
     )
     if not dead:
         return []

@@ -26,5 +26,11 @@ def list_forums() -> tuple[Response, int]:
 @bp.post("/forums")
 @roles_required(*COORDINATORS)
 def create_forum() -> tuple[Response, int]:
-    data = body({"slug": text(max_len=48), "title": text(max_len=100), "description": optional(text(max_len=500, min_len=0), "")})
+    data = body(
+        {
+            "slug": text(max_len=48),
+            "title": text(max_len=100),
+            "description": optional(text(max_len=500, min_len=0), ""),
+        }
+    )
     return ok(201, forum=forum_json(forums.create_forum(data["slug"], data["title"], data["description"])))
