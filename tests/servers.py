@@ -48,7 +48,9 @@ class LiveServer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.output()[-2000:]}")
+                output = self.output()
+                self.log.close()
+                raise RuntimeError(f"server exited: {output[-2000:]}")
             try:
                 requests.get(f"{self.url}/api/v1/csrf", timeout=1)
                 return self
@@ -95,7 +97,9 @@ class Browser:
     def login(self, username: str, password: str) -> dict[str, Any]:
         return self.post("/api/v1/login", {"username": username, "password": password}).json()
 
-    def connect(self, *, origin: str | None = None, csrf_token: str | None = None) -> socketio.Client:
+    def connect(
+        self, *, origin: str | None = None, csrf_token: str | None = None, transports: list[str] | None = None
+    ) -> socketio.Client:
         sio = socketio.Client(reconnection=False)
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
         headers = {"Cookie": cookie}
@@ -114,7 +118,7 @@ class Browser:
 
         # websocket-client sends the page's own Origin itself; a foreign one is tried over
         # polling, where ours is the only Origin header.
-        transports = ["polling"] if origin else ["websocket"]
+        transports = transports or (["polling"] if origin else ["websocket"])
         sio.connect(
             self.base_url,
             namespaces=["/chat"],

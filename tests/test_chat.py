@@ -284,9 +284,14 @@ def race(app, peer_ids: list[int], conversation_id: int) -> list[str]:
     return outcomes
 
 
-def test_accept_race_in_threads(app, member):
+def test_accept_race_in_threads(app, member, new_api):
     """Two peers accept the same conversation at the same instant, 20 times."""
     peers = [on_duty_peer(app, name, capacity=50) for name in ("pat", "robin")]
+    consoles = []
+    for name in ("pat", "robin"):  # available means a console is open
+        browser = new_api()
+        browser.login(name)
+        consoles.append(Socket(app, browser))
     with app.app_context():
         member_id = db.session.scalar(sa.select(User.id).where(User.username.is_(None)))
     for _ in range(20):

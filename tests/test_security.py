@@ -159,3 +159,21 @@ def test_socketio_buffer_is_bounded(app):
 
     assert socketio.server.eio.max_http_buffer_size <= 64 * 1024
     assert socketio.server.eio.cors_allowed_origins != "*"
+
+
+def test_database_down_is_503_with_headers_on_pages_and_api(tmp_path):
+    """With the database unreachable: the contract's 503 under /api/, a friendly page
+    elsewhere (crisis bar and quick exit included), never a 500 or a stack trace."""
+    from tests.conftest import TEST_CONFIG
+    from warmline import create_app
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-signed-in-token"
+    api = client.get("/api/v1/me")
+    assert api.status_code == 503 and error_of(api)["code"] == "unavailable"
+    assert_security_headers(api)
+    page = client.get("/")
+    assert page.status_code == 503 and b"Quick exit" in page.data and b"Traceback" not in page.data
+    assert_security_headers(page)

@@ -284,6 +284,11 @@ def test_status_open_closed_and_availability(app, coordinator, new_api, staff, f
     assert refused.status_code == 409 and error_of(refused)["code"] == "not_on_shift"
     frozen("2026-12-01T17:00:00+00:00")
     assert peer.post("/api/v1/me/availability", {"available": True}).status_code == 200
+    # Switched on but no console open: nobody could answer a chat, so nobody is available.
+    assert new_api().get("/api/v1/status").get_json()["peers_available"] == 0
+    from tests.chat_support import Socket
+
+    console = Socket(app, peer)
     status = new_api().get("/api/v1/status").get_json()
     assert status == {
         **status,
@@ -297,6 +302,7 @@ def test_status_open_closed_and_availability(app, coordinator, new_api, staff, f
     frozen("2026-12-01T20:00:00+00:00")
     status = new_api().get("/api/v1/status").get_json()
     assert status["open"] is False and status["peers_available"] == 0
+    console.disconnect()
 
 
 def test_drop_request_approved_opens_a_gap(app, coordinator, new_api, staff, frozen):

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
-from flask_login import current_user
 
 from warmline import clock
 
@@ -45,11 +44,19 @@ def configure(level: int = logging.INFO) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def loaded_user() -> Any:
+    """The user this request already loaded, if any. Never loads one: logging must not touch
+    the database (which may be the very thing that is down)."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    return user if user is not None and user.is_authenticated else None
+
+
 def actor() -> dict[str, Any]:
     """Who is acting, by id and role only."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return {"user_id": current_user.id, "roles": current_user.roles}
-    return {"user_id": None}
+    user = loaded_user()
+    return {"user_id": user.id, "roles": user.roles} if user else {"user_id": None}
 
 
 def audit(event: str, **fields: Any) -> None:
@@ -71,8 +78,9 @@ def _log_request(response: Response) -> Response:
     }
     if started is not None:
         fields["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    if current_user and current_user.is_authenticated and not current_user.is_member:
-        fields["user_id"] = current_user.id
+    user = loaded_user()
+    if user is not None and not user.is_member:
+        fields["user_id"] = user.id
     request_log.info("request", extra=fields)
     return response
 

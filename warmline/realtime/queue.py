@@ -20,7 +20,9 @@ class ResilientRedisManager(socketio.RedisManager):
 
     def _publish(self, data: Any) -> Any:
         result = super()._publish(data)
-        if result is None and not self.connected and isinstance(data, dict):
+        # A publish that went through returns the number of subscribers; one that gave up,
+        # None (redis-py connects lazily, so `connected` cannot tell).
+        if result is None and isinstance(data, dict):
             log.error(
                 "message queue unreachable: delivering to this process's clients only",
                 extra={"method": data.get("method")},

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from warmline import bus, clock
 from warmline.errors import WarmlineError, conflict, forbidden, invalid, not_found
 from warmline.extensions import db
-from warmline.models import PeerAvailability, Shift, ShiftChangeRequest, ShiftEvent, User
+from warmline.models import LiveSocket, PeerAvailability, Shift, ShiftChangeRequest, ShiftEvent, User
 from warmline.models.shifts import ACCOUNT_ROLE_FOR_SHIFT, SHIFT_PEER, SHIFT_ROLES
 from warmline.services import hours
 
@@ -285,7 +285,9 @@ def pause_taking_chats(user: User) -> None:
 
 
 def available_peer_ids(at: datetime) -> list[int]:
-    """Peers on a peer shift now who switched themselves on."""
+    """Peers who can take a chat now: on a peer shift, switched on, and connected (a console
+    open on some process). A killed process's sockets are cleared by the sweeper, so its
+    peers stop counting: nobody stays "available" because their process died."""
     return list(
         db.session.scalars(
             sa.select(Shift.user_id)
@@ -296,10 +298,17 @@ def available_peer_ids(at: datetime) -> list[int]:
                 Shift.cancelled_at.is_(None),
                 Shift.starts_at <= at,
                 Shift.ends_at > at,
+                sa.exists().where(LiveSocket.user_id == Shift.user_id),
             )
             .distinct()
         )
     )
+
+
+def switched_on(user_id: int) -> bool:
+    """The peer's own switch, whether or not a console is open right now."""
+    row = db.session.get(PeerAvailability, user_id)
+    return bool(row and row.available)
 
 
 def is_available(user_id: int, at: datetime) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -62,6 +63,8 @@ def _unexpected(error: Exception) -> Response | tuple[Response | str, int]:
     db.session.rollback()
     if _is_database_down(error):
         log.error("database unavailable", extra={"error": type(error).__name__})
+        # Render as nobody: showing who is signed in would need the database that is down.
+        g._login_user = AnonymousUserMixin()
         return respond(WarmlineError(*HTTP_CODES[503], 503))
     log.exception("unhandled error", extra={"route": request.url_rule.rule if request.url_rule else None})
     return respond(WarmlineError(*HTTP_CODES[500], 500))

@@ -238,7 +238,7 @@ def mine() -> str:
         },
         calendar_url=url_for("shifts.ics_feed", token=calendar.token_for(current_user), _external=True),
         on_shift=roster.is_on_shift(current_user.id, now),
-        available=roster.is_available(current_user.id, now),
+        available=roster.switched_on(current_user.id),
         role_labels=ROLE_LABELS,
     )
 
