@@ -11,7 +11,7 @@ from flask import Flask
 
 from tests.support import error_of, make_staff
 
-PAGES = ["/", "/join", "/recover", "/login", "/chat"]
+PAGES = ["/", "/join", "/recover", "/login", "/chat", "/forums"]
 
 
 def assert_security_headers(response) -> None:
@@ -143,7 +143,16 @@ def test_pages_have_no_inline_script_or_style_and_carry_the_crisis_bar(client, p
 def test_signed_in_pages_audit_clean(app, api):
     make_staff(app, "pat", "peer", "moderator", "coordinator", "admin")
     api.login("pat")
-    for path in PAGES + ["/account", "/console", "/shifts", "/shifts/mine", "/shifts/template", "/shifts/settings"]:
+    for path in PAGES + [
+        "/account",
+        "/console",
+        "/shifts",
+        "/shifts/mine",
+        "/shifts/template",
+        "/shifts/settings",
+        "/moderation",
+        "/escalations",
+    ]:
         assert audit_page(api.get(path).get_data(as_text=True)) == [], path
 
 

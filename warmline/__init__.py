@@ -29,7 +29,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  ("ok" first, as the contract reads)
+    from warmline.security import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

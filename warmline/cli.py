@@ -130,7 +130,29 @@ def escalations_verify() -> None:
     raise click.ClickException(f"escalations: chain broken at row {result.broken_at}: {result.reason}")
 
 
+forums_cli = AppGroup("forums", help="Forum maintenance.")
+
+
+@forums_cli.command("rerender")
+def forums_rerender() -> None:
+    """Render every stored post again from its source, after the sanitiser's allow-list changed."""
+    import sqlalchemy as sa
+
+    from warmline.models import Post
+    from warmline.sanitize import render
+
+    changed = 0
+    for post in db.session.scalars(sa.select(Post).where(Post.deleted_at.is_(None))):
+        html = render(post.body)
+        if html != post.body_html:
+            post.body_html = html
+            changed += 1
+    db.session.commit()
+    click.echo(f"forums: re-rendered {changed} posts")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(forums_cli)
     app.cli.add_command(escalations_cli)
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)

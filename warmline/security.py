@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -71,3 +73,15 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.after_request(add_security_headers)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON whose text never holds markup: <, >, & and ' are written as \\u escapes, which
+    every JSON parser reads back unchanged. A member's title cannot become markup even if a
+    client or a proxy mistakes an API answer for HTML. Keys keep their order ("ok" first)."""
+
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")

@@ -3,7 +3,19 @@
 from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
 from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
-from warmline.models.forums import Forum
+from warmline.models.forums import (
+    Flag,
+    Forum,
+    ModerationAction,
+    Notice,
+    Post,
+    PostRevision,
+    ReviewItem,
+    Silence,
+    Support,
+    Thread,
+    WatchedWord,
+)
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -22,7 +34,17 @@ __all__ = [
     "Escalation",
     "EscalationEntry",
     "EscalationRead",
+    "Flag",
     "Forum",
+    "ModerationAction",
+    "Notice",
+    "Post",
+    "PostRevision",
+    "ReviewItem",
+    "Silence",
+    "Support",
+    "Thread",
+    "WatchedWord",
     "Outbox",
     "Handoff",
     "Lease",

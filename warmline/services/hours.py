@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 
 from warmline.errors import invalid
 from warmline.extensions import db
@@ -50,8 +50,15 @@ def check_timezone(name: str) -> ZoneInfo:
 
 
 def zone() -> ZoneInfo:
+    """The organisation's time zone, read once per request (pages format many times)."""
+    cached = g.get("warmline_zone") if has_app_context() else None
+    if cached is not None:
+        return cached
     row = db.session.get(OrgSettings, 1)
-    return ZoneInfo((row.timezone if row and row.timezone else None) or current_app.config["WARMLINE_TIMEZONE"])
+    tz = ZoneInfo((row.timezone if row and row.timezone else None) or current_app.config["WARMLINE_TIMEZONE"])
+    if has_app_context():
+        g.warmline_zone = tz
+    return tz
 
 
 def local_instant(day: date, minute: int, tz: ZoneInfo | None = None, field: str = "time") -> datetime:
@@ -188,5 +195,6 @@ def update_settings(*, min_peers: int | None = None, timezone: str | None = None
         row.min_peers = min_peers
     if timezone is not None:
         row.timezone = check_timezone(timezone).key
+        g.pop("warmline_zone", None)
     db.session.commit()
     return row

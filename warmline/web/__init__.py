@@ -8,13 +8,15 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, chat, escalations, home, shifts
+    from warmline.web import api, auth, chat, escalations, forum, home, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(shifts.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(escalations.bp)
+    app.register_blueprint(forum.bp)
+    app.register_blueprint(forum.moderation_bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
     filters.init_app(app)

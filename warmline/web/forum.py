@@ -1,0 +1,200 @@
+"""Forum pages: forums, a forum's threads, a thread, notices; and the moderators' queue.
+Plain forms that work without JavaScript; every text a member wrote is shown escaped, and
+post bodies as the sanitiser stored them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from warmline import clock
+from warmline.errors import WarmlineError
+from warmline.extensions import limiter
+from warmline.permissions import ANY_SIGNED_IN, MEMBERS, MODERATORS, public, roles_required
+from warmline.security import user_key
+from warmline.services import forum, forums, moderation
+from warmline.web.api.forum_posts import FLAG_LIMIT, POST_LIMIT
+
+bp = Blueprint("forum", __name__)
+moderation_bp = Blueprint("moderation", __name__)
+
+
+def _viewer() -> Any:
+    return current_user if current_user.is_authenticated else None
+
+
+def _is_moderator() -> bool:
+    return current_user.is_authenticated and current_user.has_role(*MODERATORS)
+
+
+@bp.get("/forums")
+@public
+def index() -> str:
+    return render_template("forum/index.html", forums=forums.all_forums())
+
+
+@bp.get("/forums/<slug>")
+@public
+def forum_page(slug: str) -> str:
+    the_forum, threads, pages = forum.forum_threads(slug, _viewer(), request.args.get("page", 1, type=int))
+    return render_template(
+        "forum/forum.html",
+        forum=the_forum,
+        threads=threads,
+        pages=pages,
+        page=request.args.get("page", 1, type=int),
+        form={},
+        error=None,
+    )
+
+
+@bp.post("/forums/<slug>/threads")
+@roles_required(*ANY_SIGNED_IN)
+@limiter.limit(POST_LIMIT, key_func=user_key)
+def start_thread(slug: str) -> Any:
+    form = request.form
+    try:
+        written = forum.start_thread(
+            current_user, slug, form.get("title", ""), form.get("body", ""), form.get("content_warning")
+        )
+    except WarmlineError as error:
+        the_forum, threads, pages = forum.forum_threads(slug, _viewer(), 1)
+        return render_template(
+            "forum/forum.html", forum=the_forum, threads=threads, pages=pages, page=1, form=form, error=error
+        ), error.status
+    _after_write(written)
+    return redirect(url_for("forum.thread_page", thread_id=written.thread.id))
+
+
+def _after_write(written: forum.Written) -> None:
+    if written.outreach:
+        flash(written.outreach, "error")
+    elif written.post.status == "pending":
+        flash("Thank you. Your post will appear once a moderator has looked at it.")
+
+
+@bp.get("/threads/<int:thread_id>")
+@public
+def thread_page(thread_id: int) -> str:
+    thread, posts, pages, supported = forum.thread_page(
+        _viewer(), thread_id, request.args.get("page", 1, type=int), _is_moderator()
+    )
+    return render_template(
+        "forum/thread.html",
+        thread=thread,
+        posts=posts,
+        pages=pages,
+        supported=supported,
+        page=request.args.get("page", 1, type=int),
+        edit_window=timedelta(minutes=30),
+        now=clock.now(),
+    )
+
+
+@bp.post("/threads/<int:thread_id>/posts")
+@roles_required(*ANY_SIGNED_IN)
+@limiter.limit(POST_LIMIT, key_func=user_key)
+def reply(thread_id: int) -> Response:
+    try:
+        _after_write(forum.reply(current_user, thread_id, request.form.get("body", "")))
+    except WarmlineError as error:
+        flash(f"{error.message} Your text: {request.form.get('body', '')[:500]}", "error")
+    return redirect(url_for("forum.thread_page", thread_id=thread_id, page=10_000))
+
+
+@bp.post("/posts/<int:post_id>/support")
+@roles_required(*ANY_SIGNED_IN)
+def support(post_id: int) -> Response:
+    forum.send_support(current_user, post_id)
+    return redirect(request.form.get("back") or url_for("forum.index"))
+
+
+@bp.post("/posts/<int:post_id>/flag")
+@roles_required(*ANY_SIGNED_IN)
+@limiter.limit(FLAG_LIMIT, key_func=user_key)
+def flag(post_id: int) -> Response:
+    try:
+        forum.flag(current_user, post_id, request.form.get("reason", ""))
+        flash("Thank you. A moderator will look at it.")
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(request.form.get("back") or url_for("forum.index"))
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@roles_required(*ANY_SIGNED_IN)
+def delete(post_id: int) -> Response:
+    post = forum.delete(current_user, post_id)
+    flash("Your post was removed.")
+    return redirect(url_for("forum.thread_page", thread_id=post.thread_id))
+
+
+@bp.get("/notices")
+@roles_required(*MEMBERS)
+def notices() -> str:
+    return render_template("forum/notices.html", notices=forum.notices(current_user))
+
+
+@moderation_bp.get("/moderation")
+@roles_required(*MODERATORS)
+def queue_page() -> str:
+    items = moderation.queue()
+    history = moderation.author_history(sorted({i.post.author_id for i in items}))
+    return render_template(
+        "forum/moderation.html",
+        items=items,
+        history=history,
+        words=moderation.watched_words(),
+        log=moderation.log(50),
+        now=clock.now(),
+    )
+
+
+@moderation_bp.post("/moderation/items/<int:item_id>/claim")
+@roles_required(*MODERATORS)
+def claim(item_id: int) -> Response:
+    try:
+        moderation.claim(current_user, item_id)
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("moderation.queue_page"))
+
+
+@moderation_bp.post("/moderation/posts/<int:post_id>")
+@roles_required(*MODERATORS)
+def act(post_id: int) -> Response:
+    try:
+        moderation.act(current_user, post_id, request.form.get("action", ""), request.form.get("note", ""))
+        flash("Done.")
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("moderation.queue_page"))
+
+
+@moderation_bp.post("/moderation/members/<int:member_id>/silence")
+@roles_required(*MODERATORS)
+def silence(member_id: int) -> Response:
+    try:
+        days = max(1, min(365, int(request.form.get("days", "1"))))
+        moderation.silence(current_user, member_id, clock.now() + timedelta(days=days), request.form.get("reason", ""))
+        flash(f"Silenced for {days} day{'s' if days != 1 else ''}.")
+    except (WarmlineError, ValueError) as error:
+        flash(getattr(error, "message", "Give a number of days."), "error")
+    return redirect(url_for("moderation.queue_page"))
+
+
+@moderation_bp.post("/moderation/watched-words")
+@roles_required(*MODERATORS)
+def watch() -> Response:
+    try:
+        if request.form.get("remove"):
+            moderation.remove_watched_word(current_user, int(request.form["remove"]))
+        else:
+            moderation.add_watched_word(current_user, request.form.get("word", ""), request.form.get("action", ""))
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("moderation.queue_page"))
