@@ -146,3 +146,33 @@ def redis_url() -> str:
             pytest.fail(f"Redis is required under CI=true and is not reachable at {url}: {exc}")
         pytest.skip(f"Redis not reachable at {url} (set TEST_REDIS_URL): {exc}")
     return url
+
+
+@pytest.fixture
+def browsers():
+    """Browsers for a real server: `browsers(url)` opens one; all are closed afterwards."""
+    from tests.servers import Browser
+
+    opened: list[Browser] = []
+
+    def open_browser(url: str) -> Browser:
+        opened.append(Browser(url))
+        return opened[-1]
+
+    yield open_browser
+    for browser in opened:
+        browser.close()
+
+
+@pytest.fixture
+def board(app, new_api):
+    """A forum to post in and a signed-in moderator (returned)."""
+    from tests.support import make_staff
+    from warmline.services import forums
+
+    with app.app_context():
+        forums.create_forum("daily-check-in", "Daily check-in")
+    make_staff(app, "morgan", "moderator")
+    moderator = new_api()
+    moderator.login("morgan")
+    return moderator

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.chat_support import on_duty_peer
-from tests.servers import Browser, LiveServer
+from tests.servers import LiveServer
 from tests.support import PASSWORD
 
 
@@ -16,19 +16,6 @@ from tests.support import PASSWORD
 def server(app, database_url):
     with LiveServer(database_url) as live:
         yield live
-
-
-@pytest.fixture
-def browsers():
-    opened: list[Browser] = []
-
-    def open_browser(url: str) -> Browser:
-        opened.append(Browser(url))
-        return opened[-1]
-
-    yield open_browser
-    for browser in opened:
-        browser.close()
 
 
 def test_conversation_with_a_dropped_connection_loses_nothing(app, server, browsers):

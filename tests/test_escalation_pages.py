@@ -60,3 +60,12 @@ def test_peer_console_has_the_escalation_form(app, scene):  # noqa: F811
     html = scene["peer_api"].client.get("/console").get_data(as_text=True)
     assert audit_page(html) == []
     assert "Record escalation" in html and 'value="warm_handoff_988"' in html and "Resume taking chats" in html
+
+
+def test_unacknowledged_escalations_sit_on_the_coordinators_dashboard(app, scene):  # noqa: F811
+    escalation_id = escalate(scene)["escalation_id"]
+    client = scene["coordinator_api"].client
+    landing = client.get("/shifts").get_data(as_text=True)
+    assert 'data-testid="unacknowledged"' in landing and f"#{escalation_id}" in landing
+    scene["coordinator_api"].post(f"/api/v1/escalations/{escalation_id}/followups", {"kind": "acknowledged"})
+    assert 'data-testid="unacknowledged"' not in client.get("/shifts").get_data(as_text=True)

@@ -16,16 +16,6 @@ from warmline.models import ModerationAction, Post, PostRevision
 from warmline.services import forums
 
 
-@pytest.fixture
-def board(app, new_api):
-    with app.app_context():
-        forums.create_forum("daily-check-in", "Daily check-in")
-    make_staff(app, "morgan", "moderator")
-    moderator = new_api()
-    moderator.login("morgan")
-    return moderator
-
-
 def new_thread(api, title="Hello", body="first post", **extra):
     return api.post("/api/v1/forums/daily-check-in/threads", {"title": title, "body": body, **extra})
 
@@ -268,3 +258,28 @@ def test_rerender_applies_a_changed_allow_list(app, new_api, board, runner):
     assert "re-rendered 1 posts" in runner.invoke(args=["forums", "rerender"]).output
     with app.app_context():
         assert db.session.get(Post, post["id"]).body_html == "<p>plain <em>text</em></p>"
+
+
+def test_pages_hide_topics_edit_and_add_forums(app, new_api, board):
+    import re
+
+    make_staff(app, "casey", "coordinator")
+    coordinator = new_api()
+    coordinator.login("casey")
+    html = coordinator.client.get("/forums").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    added = coordinator.client.post(
+        "/forums/new", data={"csrf_token": token, "slug": "recovery-stories", "title": "Recovery stories"}
+    )
+    assert added.status_code == 302 and added.headers["Location"] == "/forums/recovery-stories"
+    member = trusted_member(new_api, board)
+    page = member.client.get("/forums").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    member.client.post("/forums/recovery-stories/hide", data={"csrf_token": token, "hidden": "1"})
+    page = member.client.get("/forums").get_data(as_text=True)
+    assert "Topics you hid" in page and page.index("Recovery stories") > page.index("Topics you hid")
+    post = new_thread(member, "x", "first").get_json()["post"]
+    thread_html = member.client.get(f"/threads/{post['thread_id']}").get_data(as_text=True)
+    assert f'action="/posts/{post["id"]}/edit"' in thread_html
+    member.client.post(f"/posts/{post['id']}/edit", data={"csrf_token": token, "body": "second"})
+    assert "<p>second</p>" in member.client.get(f"/threads/{post['thread_id']}").get_data(as_text=True)

@@ -38,19 +38,6 @@ def pg_app(pg_database):
 
 
 @pytest.fixture
-def browsers():
-    opened: list[Browser] = []
-
-    def open_browser(url: str) -> Browser:
-        opened.append(Browser(url))
-        return opened[-1]
-
-    yield open_browser
-    for browser in opened:
-        browser.close()
-
-
-@pytest.fixture
 def cluster(pg_database, redis_url, pg_app):
     shared = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "RATELIMIT_STORAGE_URI": redis_url, **FAST_TIMERS}
     with LiveServer(pg_database, **shared) as a, LiveServer(pg_database, **shared) as b:

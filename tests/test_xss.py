@@ -10,10 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support import make_staff
 from tests.test_security import audit_page
 from warmline.sanitize import ALLOWED_TAGS
-from warmline.services import forums
 
 VECTORS = [v for v in (Path(__file__).parent / "data" / "xss_vectors.txt").read_text().splitlines() if v.strip()]
 
@@ -47,16 +45,6 @@ def assert_safe_html_fragment(html: str) -> None:
     parser = _Fragment()
     parser.feed(html)
     assert parser.problems == [], (parser.problems, html)
-
-
-@pytest.fixture
-def board(app, new_api):
-    with app.app_context():
-        forums.create_forum("daily-check-in", "Daily check-in")
-    make_staff(app, "morgan", "moderator")
-    moderator = new_api()
-    moderator.login("morgan")
-    return moderator
 
 
 def test_vectors_through_every_member_field(app, new_api, board):

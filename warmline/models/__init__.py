@@ -6,6 +6,7 @@ from warmline.models.escalations import Escalation, EscalationEntry, EscalationR
 from warmline.models.forums import (
     Flag,
     Forum,
+    HiddenForum,
     ModerationAction,
     Notice,
     Post,
@@ -36,6 +37,7 @@ __all__ = [
     "EscalationRead",
     "Flag",
     "Forum",
+    "HiddenForum",
     "ModerationAction",
     "Notice",
     "Post",

@@ -163,3 +163,12 @@ class Silence(db.Model):
     reason: so.Mapped[str] = so.mapped_column(sa.String(500))
     moderator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+
+
+class HiddenForum(db.Model):
+    """A forum (topic) a member chose not to see in their lists."""
+
+    __tablename__ = "hidden_forums"
+
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    forum_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)

@@ -177,15 +177,18 @@ def closed_error(now: datetime) -> WarmlineError:
     )
 
 
-def request_chat(member: User, topic: str = "", in_danger: bool = False) -> Requested:
-    """Join the queue. A member has one open conversation: asking again returns it."""
+def request_chat(member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none") -> Requested:
+    """Join the queue. A member has one open conversation: asking again returns it (raised to
+    `known_risk` if that is higher: e.g. the member comes from a risky forum post)."""
     existing = open_conversation_of(member.id)
     if existing is not None:
+        raise_risk(existing, known_risk)
+        db.session.commit()
         return Requested(existing, position_of(existing), True)
     now = clock.now()
     if not roster.on_shift(now):
         raise closed_error(now)
-    detected = risk.level_of(topic)
+    detected = max(risk.level_of(topic), known_risk, key=risk_rank)
     level = "imminent" if in_danger else (detected if risk_rank(detected) >= risk_rank("moderate") else "none")
     conversation = Conversation(
         member_id=member.id,

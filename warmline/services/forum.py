@@ -153,6 +153,27 @@ class Written:
     outreach: str | None
 
 
+def _write(author: User, thread: Thread, body: str, decision: Decision, now: datetime, *, opening: bool) -> Written:
+    """Stores a post as decided (rendered once, here), files it for review, commits."""
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        body=body,
+        body_html=render(body),
+        status=decision.status,
+        risk=decision.risk_level,
+        is_opening=opening,
+        created_at=now,
+    )
+    db.session.add(post)
+    db.session.flush()
+    if post.status == PUBLISHED:
+        _publish_effects(post, now)
+    _file(post, decision)
+    db.session.commit()
+    return Written(thread, post, OUTREACH if decision.urgent else None)
+
+
 def get_forum(slug: str) -> Forum:
     forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
     if forum is None:
@@ -179,23 +200,7 @@ def start_thread(author: User, slug: str, title: str, body: str, content_warning
     )
     db.session.add(thread)
     db.session.flush()
-    post = Post(
-        thread_id=thread.id,
-        author_id=author.id,
-        body=body,
-        body_html=render(body),
-        status=decision.status,
-        risk=decision.risk_level,
-        is_opening=True,
-        created_at=now,
-    )
-    db.session.add(post)
-    db.session.flush()
-    if post.status == PUBLISHED:
-        _publish_effects(post, now)
-    _file(post, decision)
-    db.session.commit()
-    return Written(thread, post, OUTREACH if decision.urgent else None)
+    return _write(author, thread, body, decision, now, opening=True)
 
 
 def get_thread(thread_id: int) -> Thread:
@@ -212,22 +217,7 @@ def reply(author: User, thread_id: int, body: str) -> Written:
     body = _text(body, "body", BODY_MAX)
     now = clock.now()
     decision = decide(author, body, now)
-    post = Post(
-        thread_id=thread.id,
-        author_id=author.id,
-        body=body,
-        body_html=render(body),
-        status=decision.status,
-        risk=decision.risk_level,
-        created_at=now,
-    )
-    db.session.add(post)
-    db.session.flush()
-    if post.status == PUBLISHED:
-        _publish_effects(post, now)
-    _file(post, decision)
-    db.session.commit()
-    return Written(thread, post, OUTREACH if decision.urgent else None)
+    return _write(author, thread, body, decision, now, opening=False)
 
 
 def can_see(viewer: User | None, post: Post, moderator: bool) -> bool:
@@ -373,3 +363,16 @@ def notices(member: User) -> list[Notice]:
     return list(
         db.session.scalars(sa.select(Notice).where(Notice.member_id == member.id).order_by(Notice.id.desc()).limit(100))
     )
+
+
+def outreach_risk(member: User, within: timedelta = timedelta(hours=24)) -> str:
+    """The risk of the member's latest post held as urgent (the server's own record, never
+    what a client claims), for the one-click offer to talk to a peer."""
+    level = db.session.scalar(
+        sa.select(Post.risk)
+        .join(ReviewItem, ReviewItem.post_id == Post.id)
+        .where(Post.author_id == member.id, ReviewItem.urgent.is_(True), Post.created_at > clock.now() - within)
+        .order_by(Post.id.desc())
+        .limit(1)
+    )
+    return level or "none"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from warmline.errors import conflict, invalid
 from warmline.extensions import db
-from warmline.models import Forum
+from warmline.models import Forum, HiddenForum, User
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -28,3 +28,22 @@ def create_forum(slug: str, title: str, description: str = "") -> Forum:
     db.session.add(forum)
     db.session.commit()
     return forum
+
+
+def hidden_forum_ids(member: User | None) -> set[int]:
+    if member is None:
+        return set()
+    return set(db.session.scalars(sa.select(HiddenForum.forum_id).where(HiddenForum.member_id == member.id)))
+
+
+def set_hidden(member: User, slug: str, hidden: bool) -> None:
+    """Hide a whole topic from the member's own lists (or show it again)."""
+    forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise invalid("slug", "No such forum.")
+    row = db.session.get(HiddenForum, (member.id, forum.id))
+    if hidden and row is None:
+        db.session.add(HiddenForum(member_id=member.id, forum_id=forum.id))
+    elif not hidden and row is not None:
+        db.session.delete(row)
+    db.session.commit()

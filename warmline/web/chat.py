@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.permissions import MEMBERS, PEERS, public, roles_required
-from warmline.services import chat, coverage, queue_status, roster
+from warmline.services import chat, coverage, forum, queue_status, roster
 
 bp = Blueprint("chat", __name__)
 
@@ -50,6 +50,18 @@ def delete_transcript(conversation_id: int) -> Response:
     try:
         chat.delete_transcript(current_user, conversation_id)
         flash("That transcript is deleted.")
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("chat.member_page"))
+
+
+@bp.post("/chat/outreach")
+@roles_required(*MEMBERS)
+def outreach() -> Response:
+    """One click from a held forum post into the chat queue, at that post's risk."""
+    try:
+        requested = chat.request_chat(current_user, "From the forums", known_risk=forum.outreach_risk(current_user))
+        flash("You're in line for a peer." if requested.position else "You're talking with a peer.")
     except WarmlineError as error:
         flash(error.message, "error")
     return redirect(url_for("chat.member_page"))

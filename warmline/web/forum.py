@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
-from warmline.permissions import ANY_SIGNED_IN, MEMBERS, MODERATORS, public, roles_required
+from warmline.permissions import ANY_SIGNED_IN, COORDINATORS, MEMBERS, MODERATORS, public, roles_required
 from warmline.security import user_key
 from warmline.services import forum, forums, moderation
 from warmline.web.api.forum_posts import FLAG_LIMIT, POST_LIMIT
@@ -34,7 +34,47 @@ def _is_moderator() -> bool:
 @bp.get("/forums")
 @public
 def index() -> str:
-    return render_template("forum/index.html", forums=forums.all_forums())
+    hidden = forums.hidden_forum_ids(_viewer())
+    everything = forums.all_forums()
+    return render_template(
+        "forum/index.html",
+        forums=[f for f in everything if f.id not in hidden],
+        hidden=[f for f in everything if f.id in hidden],
+        error=None,
+        form={},
+    )
+
+
+@bp.post("/forums/<slug>/hide")
+@roles_required(*ANY_SIGNED_IN)
+def hide(slug: str) -> Response:
+    forums.set_hidden(current_user, slug, request.form.get("hidden") == "1")
+    return redirect(url_for("forum.index"))
+
+
+@bp.post("/forums/new")
+@roles_required(*COORDINATORS)
+def new_forum() -> Any:
+    form = request.form
+    try:
+        created = forums.create_forum(form.get("slug", ""), form.get("title", ""), form.get("description", ""))
+    except WarmlineError as error:
+        return render_template(
+            "forum/index.html", forums=forums.all_forums(), hidden=[], error=error, form=form
+        ), error.status
+    return redirect(url_for("forum.forum_page", slug=created.slug))
+
+
+@bp.post("/posts/<int:post_id>/edit")
+@roles_required(*ANY_SIGNED_IN)
+def edit(post_id: int) -> Response:
+    try:
+        post = forum.edit(current_user, post_id, request.form.get("body", ""))
+        flash("Your post was updated.")
+        return redirect(url_for("forum.thread_page", thread_id=post.thread_id))
+    except WarmlineError as error:
+        flash(error.message, "error")
+        return redirect(request.form.get("back") or url_for("forum.index"))
 
 
 @bp.get("/forums/<slug>")
@@ -72,7 +112,7 @@ def start_thread(slug: str) -> Any:
 
 def _after_write(written: forum.Written) -> None:
     if written.outreach:
-        flash(written.outreach, "error")
+        flash(written.outreach, "outreach")
     elif written.post.status == "pending":
         flash("Thank you. Your post will appear once a moderator has looked at it.")
 

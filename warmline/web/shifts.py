@@ -13,7 +13,7 @@ from warmline import clock
 from warmline.errors import WarmlineError, invalid
 from warmline.models.shifts import SHIFT_PEER, SHIFT_ROLES
 from warmline.permissions import COORDINATORS, STAFF, public, roles_required
-from warmline.services import calendar, chat, coverage, hours, roster
+from warmline.services import calendar, chat, coverage, escalations, hours, roster
 
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")
 
@@ -109,6 +109,7 @@ def render_roster(day: date, error: WarmlineError | None = None, form: Any = Non
         people_by_role=people_for_forms() if is_coordinator else {},
         pending=roster.requests(status="pending") if is_coordinator else [],
         over_time=chat.over_time(clock.now()) if is_coordinator else [],
+        unacknowledged=escalations.search(state="open") if is_coordinator else [],
         error=error,
         form=form or {},
     ), status
