@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test e2e lint venv clean serve-prod cluster
+.PHONY: run test e2e lint venv clean serve-prod cluster bench
 
 # A stamp per requirements file, so a changed pin reinstalls and nothing else does.
 $(VENV)/.runtime: requirements.txt
@@ -49,6 +49,10 @@ cluster: $(VENV)/.runtime
 	  trap 'kill 0' INT TERM EXIT; \
 	  WARMLINE_PORT=5001 $(PY) wsgi.py & WARMLINE_PORT=5002 $(PY) wsgi.py & \
 	  echo "cluster: http://127.0.0.1:5001 and http://127.0.0.1:5002 (Ctrl-C stops both)"; wait
+
+# Benchmarks: the chat path against the bare stack (bench/RESULTS.md, bench/latency.png).
+bench: $(VENV)/.dev
+	$(PY) -m bench.run
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

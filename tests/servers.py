@@ -145,3 +145,31 @@ class Browser:
         if self.sio is not None:
             threading.Thread(target=self.sio.disconnect, daemon=True).start()
         self.http.close()
+
+
+def accept_races(member: Browser, peers: list[Browser], rounds: int) -> None:
+    """`rounds` times: the member asks, every peer accepts at the same instant; exactly one
+    wins, the others get `already_taken`; the winner ends the conversation."""
+    for _ in range(rounds):
+        conversation_id = member.call("chat:request", {"topic": "race"})["conversation_id"]
+        answers: dict[int, dict[str, Any]] = {}
+        barrier = threading.Barrier(len(peers))
+
+        def accept(
+            index: int,
+            conversation_id: int = conversation_id,
+            barrier: threading.Barrier = barrier,
+            answers: dict[int, dict[str, Any]] = answers,
+        ) -> None:
+            barrier.wait()
+            answers[index] = peers[index].call("chat:accept", {"conversation_id": conversation_id})
+
+        threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(peers))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        outcomes = sorted("won" if a["ok"] else a["error"]["code"] for a in answers.values())
+        assert outcomes == ["already_taken"] * (len(peers) - 1) + ["won"], answers
+        winner = next(i for i, a in answers.items() if a["ok"])
+        assert peers[winner].call("chat:end", {"conversation_id": conversation_id})["ok"]

@@ -3,12 +3,10 @@ python-socketio clients signed in over HTTP, as browsers would be."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.chat_support import on_duty_peer
-from tests.servers import LiveServer
+from tests.servers import LiveServer, accept_races
 from tests.support import PASSWORD
 
 
@@ -79,27 +77,7 @@ def test_a_hundred_accept_races_have_one_winner_each(app, server, browsers):
         peers[-1].login(name, PASSWORD)
         peers[-1].connect()
 
-    wins = {"pat": 0, "robin": 0}
-    for _ in range(100):
-        conversation_id = member.call("chat:request", {"topic": "race"})["conversation_id"]
-        answers: dict[int, dict] = {}
-        barrier = threading.Barrier(2)
-
-        def accept(index: int, conversation_id: int = conversation_id, barrier=barrier, answers=answers) -> None:
-            barrier.wait()
-            answers[index] = peers[index].call("chat:accept", {"conversation_id": conversation_id})
-
-        threads = [threading.Thread(target=accept, args=(i,)) for i in (0, 1)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=20)
-        outcomes = sorted("won" if a["ok"] else a["error"]["code"] for a in answers.values())
-        assert outcomes == ["already_taken", "won"], answers
-        winner = next(i for i, a in answers.items() if a["ok"])
-        wins[("pat", "robin")[winner]] += 1
-        assert peers[winner].call("chat:end", {"conversation_id": conversation_id})["ok"]
-    assert sum(wins.values()) == 100
+    accept_races(member, peers, rounds=100)
 
 
 def test_sigterm_stops_gracefully_and_clients_resume_elsewhere(app, database_url, browsers, redis_url):

@@ -5,15 +5,13 @@ These run on PostgreSQL (the database for more than one process)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 import sqlalchemy as sa
 
 from tests.chat_support import on_duty_peer, put_on_shift
 from tests.faults import CuttableProxy, PrivateRedis
-from tests.servers import Browser, LiveServer
+from tests.servers import Browser, LiveServer, accept_races
 from tests.support import IN_CI, PASSWORD, make_staff
 
 FAST_TIMERS = {
@@ -104,23 +102,7 @@ def test_a_hundred_accept_races_across_processes(pg_app, cluster, browsers):
     for peer, name in zip(peers, ("pat", "robin"), strict=True):
         peer.login(name, PASSWORD)
         peer.connect()
-    for _ in range(100):
-        conversation_id = member.call("chat:request", {})["conversation_id"]
-        answers: dict[int, dict] = {}
-        barrier = threading.Barrier(2)
-
-        def accept(index: int, conversation_id=conversation_id, barrier=barrier, answers=answers) -> None:
-            barrier.wait()
-            answers[index] = peers[index].call("chat:accept", {"conversation_id": conversation_id})
-
-        threads = [threading.Thread(target=accept, args=(i,)) for i in (0, 1)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=20)
-        assert sorted("won" if x["ok"] else x["error"]["code"] for x in answers.values()) == ["already_taken", "won"]
-        winner = next(i for i, x in answers.items() if x["ok"])
-        assert peers[winner].call("chat:end", {"conversation_id": conversation_id})["ok"]
+    accept_races(member, peers, rounds=100)
 
 
 def test_a_killed_process_loses_nothing_and_its_presence_clears(pg_app, cluster, browsers):

@@ -26,7 +26,7 @@ def disconnect_sockets(sids: list[str]) -> None:
 
 def queue_changed() -> None:
     """queue:update to the peers who can take chats; chat:queued to everyone waiting."""
-    waiting = chat.queue()
+    waiting = chat.queue_snapshot()
     items = [
         {
             "conversation_id": c.id,

@@ -43,6 +43,24 @@ def _queue_order() -> tuple[Any, ...]:
     return (Conversation.front_of_queue.desc(), Conversation.risk_rank.desc(), Conversation.queued_at, Conversation.id)
 
 
+def queue_snapshot() -> list[sa.Row[Any]]:
+    """The queue as plain rows (no users loaded): what queue updates need, cheaply."""
+    return list(
+        db.session.execute(
+            sa.select(
+                Conversation.id,
+                Conversation.member_id,
+                Conversation.queued_at,
+                Conversation.topic,
+                Conversation.risk,
+                Conversation.front_of_queue,
+            )
+            .where(Conversation.status == WAITING)
+            .order_by(*_queue_order())
+        ).all()
+    )
+
+
 def queue() -> list[Conversation]:
     """Waiting conversations, next first: returned ones, then by risk, then by wait."""
     return list(
@@ -101,13 +119,21 @@ def average_handle_minutes(now: datetime) -> float:
 def wait_estimator(now: datetime | None = None) -> Callable[[int], int | None]:
     """Minutes until a peer likely answers position N, from live staffing (peers available,
     their free places) and recent handling times; None when no peer is available. Reads the
-    figures once, so a whole queue is estimated cheaply."""
+    figures in three queries, so a whole queue is estimated cheaply."""
     now = now or clock.now()
     peers = roster.available_peer_ids(now)
     free = 0
-    for peer_id in peers:
-        peer = db.session.get(User, peer_id)
-        free += max(0, capacity_of(peer) - len(active_for_peer(peer_id))) if peer else 0
+    if peers:
+        capacities = dict(db.session.execute(sa.select(User.id, User.chat_capacity).where(User.id.in_(peers))).all())
+        active = dict(
+            db.session.execute(
+                sa.select(Conversation.peer_id, sa.func.count())
+                .where(Conversation.peer_id.in_(peers), Conversation.status == ACTIVE)
+                .group_by(Conversation.peer_id)
+            ).all()
+        )
+        default = current_app.config["CHAT_DEFAULT_CAPACITY"]
+        free = sum(max(0, (capacities.get(p) or default) - active.get(p, 0)) for p in peers)
     per_round = average_handle_minutes(now) / 2 if peers else 0.0
 
     def estimate(position: int) -> int | None:
