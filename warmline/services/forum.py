@@ -226,6 +226,17 @@ def can_see(viewer: User | None, post: Post, moderator: bool) -> bool:
     return viewer is not None and post.status == PENDING and post.author_id == viewer.id
 
 
+def _paginate(model: Any, where: list[Any], order_by: list[Any], page: int) -> tuple[list[Any], int]:
+    """One page of `model` rows (FORUM_PAGE_SIZE), in two queries: a count and the page.
+    A page past the end shows the last page."""
+    size = current_app.config["FORUM_PAGE_SIZE"]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(sa.select(model).where(*where).order_by(*order_by).offset((page - 1) * size).limit(size))
+    return list(rows), pages
+
+
 def thread_page(
     viewer: User | None, thread_id: int, page: int, moderator: bool = False
 ) -> tuple[Thread, list[Post], int, set[int]]:
@@ -233,26 +244,11 @@ def thread_page(
     thread = get_thread(thread_id)
     if not thread.visible and not moderator and (viewer is None or thread.author_id != viewer.id):
         raise not_found("That thread")
-    size = current_app.config["FORUM_PAGE_SIZE"]
     visible = sa.or_(
         Post.status == PUBLISHED, sa.and_(Post.status == PENDING, Post.author_id == (viewer.id if viewer else -1))
     )
     condition = sa.true() if moderator else visible
-    total = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Post).where(Post.thread_id == thread.id, condition))
-        or 0
-    )
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    posts = list(
-        db.session.scalars(
-            sa.select(Post)
-            .where(Post.thread_id == thread.id, condition)
-            .order_by(Post.id)
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-    )
+    posts, pages = _paginate(Post, [Post.thread_id == thread.id, condition], [Post.id], page)
     supported: set[int] = set()
     if viewer is not None and posts:
         supported = set(
@@ -267,22 +263,9 @@ def thread_page(
 
 def forum_threads(slug: str, viewer: User | None, page: int) -> tuple[Forum, list[Thread], int]:
     forum = get_forum(slug)
-    size = current_app.config["FORUM_PAGE_SIZE"]
     condition = sa.or_(Thread.visible.is_(True), Thread.author_id == (viewer.id if viewer else -1))
-    total = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Thread).where(Thread.forum_id == forum.id, condition))
-        or 0
-    )
-    pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
-    threads = list(
-        db.session.scalars(
-            sa.select(Thread)
-            .where(Thread.forum_id == forum.id, condition)
-            .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
+    threads, pages = _paginate(
+        Thread, [Thread.forum_id == forum.id, condition], [Thread.last_activity_at.desc(), Thread.id.desc()], page
     )
     return forum, threads, pages
 
