@@ -269,9 +269,10 @@ def test_bad_hours_input(coordinator, staff):
     assert response.status_code == 400
 
 
-def test_status_open_closed_and_availability(app, coordinator, new_api, staff, frozen):
+def test_status_open_closed_and_availability(app, new_api, staff, frozen):
     frozen("2026-12-01T15:00:00+00:00")
-    coordinator.login("casey")  # signed in at the frozen time
+    coordinator = new_api()
+    coordinator.login("casey")  # signed in at the frozen time, whatever today's date is
     status = new_api().get("/api/v1/status").get_json()
     assert status["open"] is False and status["next_open_at"] is None and status["peers_available"] == 0
     assert status["resources"][0]["call"] == "988"
@@ -305,9 +306,10 @@ def test_status_open_closed_and_availability(app, coordinator, new_api, staff, f
     console.disconnect()
 
 
-def test_drop_request_approved_opens_a_gap(app, coordinator, new_api, staff, frozen):
+def test_drop_request_approved_opens_a_gap(app, new_api, staff, frozen):
     frozen("2026-11-30T12:00:00+00:00")
-    coordinator.login("casey")  # signed in at the frozen time
+    coordinator = new_api()
+    coordinator.login("casey")  # signed in at the frozen time, whatever today's date is
     set_hours(coordinator, {"1": [["18:00", "22:00"]]}, timezone="UTC")
     shift = add(coordinator, staff["pat"], "2026-12-01T18:00:00Z", "2026-12-01T22:00:00Z").get_json()["shift"]
     peer = new_api()
@@ -331,9 +333,10 @@ def test_drop_request_approved_opens_a_gap(app, coordinator, new_api, staff, fro
     assert peer.get("/api/v1/shift-requests").get_json()["requests"][0]["status"] == "approved"
 
 
-def test_swap_request_reassigns_and_checks_conflicts(app, coordinator, new_api, staff, frozen):
+def test_swap_request_reassigns_and_checks_conflicts(app, new_api, staff, frozen):
     frozen("2026-11-30T12:00:00+00:00")
-    coordinator.login("casey")  # signed in at the frozen time
+    coordinator = new_api()
+    coordinator.login("casey")  # signed in at the frozen time, whatever today's date is
     mine = add(coordinator, staff["pat"], "2026-12-01T18:00:00Z", "2026-12-01T22:00:00Z").get_json()["shift"]
     peer = new_api()
     peer.login("pat")
@@ -351,9 +354,10 @@ def test_swap_request_reassigns_and_checks_conflicts(app, coordinator, new_api, 
     assert coordinator.get(f"/api/v1/shifts/{mine['id']}").get_json()["shift"]["handle"] == "robin"
 
 
-def test_only_your_own_shift_and_no_swap_to_the_wrong_role(app, coordinator, new_api, staff, frozen):
+def test_only_your_own_shift_and_no_swap_to_the_wrong_role(app, new_api, staff, frozen):
     frozen("2026-11-30T12:00:00+00:00")
-    coordinator.login("casey")  # signed in at the frozen time
+    coordinator = new_api()
+    coordinator.login("casey")  # signed in at the frozen time, whatever today's date is
     shift = add(coordinator, staff["pat"], "2026-12-01T18:00:00Z", "2026-12-01T22:00:00Z").get_json()["shift"]
     other = new_api()
     other.login("robin")
@@ -385,9 +389,10 @@ def test_calendar_feed_token_is_secret_and_resettable(app, coordinator, new_api,
     assert app.test_client().get("/shifts/calendar/guess.ics").status_code == 404
 
 
-def test_calendar_lists_upcoming_shifts(app, coordinator, new_api, staff, frozen):
+def test_calendar_lists_upcoming_shifts(app, new_api, staff, frozen):
     frozen("2026-11-30T12:00:00+00:00")
-    coordinator.login("casey")  # signed in at the frozen time
+    coordinator = new_api()
+    coordinator.login("casey")  # signed in at the frozen time, whatever today's date is
     add(coordinator, staff["pat"], "2026-12-01T18:00:00Z", "2026-12-01T22:00:00Z")
     peer = new_api()
     peer.login("pat")

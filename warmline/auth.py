@@ -1,20 +1,72 @@
 """Flask-Login glue: the cookie carries a session token (its alternative-token pattern), so a
-logout, a disabled account or a role change revokes a replayed cookie."""
+logout, a disabled account or a role change revokes a replayed cookie.
+
+A socket's events reuse the sign-in looked up when it connected (kept in the socket's
+environ) instead of loading it for every event, which cost more than storing a message.
+Revoking a session closes its sockets on every process at once; the lookup is repeated every
+SOCKET_SESSION_RECHECK seconds and at expiry all the same, in case a close was lost."""
 
 from __future__ import annotations
 
-from flask import Flask, session
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask, current_app, request, session
 from flask_login import login_user, logout_user
 
-from warmline.extensions import login_manager
+from warmline import clock
+from warmline.extensions import db, login_manager
 from warmline.models import User
 from warmline.services import accounts
+
+_SOCKET_SIGN_IN = "warmline.socket_sign_in"
+
+
+@dataclass(frozen=True)
+class _SocketSignIn:
+    token: str
+    user: User  # detached and fully loaded: merged into each event's session without SQL
+    auth_session_id: int
+    expires_at: datetime
+    recheck_at: float
+
+    def usable(self, token: str) -> bool:
+        return token == self.token and time.monotonic() < self.recheck_at and clock.now() < self.expires_at
+
+
+def _attach(kept: _SocketSignIn) -> User:
+    """A copy of the kept user in this event's session (each event has its own session, and
+    a socket's events may run at once)."""
+    user = db.session.merge(kept.user, load=False)
+    user.session_token, user.auth_session_id = kept.token, kept.auth_session_id
+    return user
 
 
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
+    on_socket = getattr(request, "sid", None) is not None
+    kept = request.environ.get(_SOCKET_SIGN_IN) if on_socket else None
+    if kept is not None and kept.usable(token):
+        return _attach(kept)
     found = accounts.session_user(token)
-    return found[0] if found else None
+    if found is None:
+        request.environ.pop(_SOCKET_SIGN_IN, None)
+        return None
+    user, auth_session = found
+    if not on_socket:
+        return user
+    user.roles  # noqa: B018  (loads the role rows with the user, so the kept copy is complete)
+    db.session.expunge(user)
+    kept = _SocketSignIn(
+        token,
+        user,
+        auth_session.id,
+        auth_session.expires_at,
+        time.monotonic() + current_app.config["SOCKET_SESSION_RECHECK"],
+    )
+    request.environ[_SOCKET_SIGN_IN] = kept
+    return _attach(kept)
 
 
 def start(user: User, token: str) -> None:

@@ -73,6 +73,7 @@ TUNABLE = (
     "CHAT_RETENTION_DAYS",
     "SWEEP_INTERVAL",
     "SWEEP_LEASE_SECONDS",
+    "SOCKET_SESSION_RECHECK",
     "PROCESS_TIMEOUT",
     "ESCALATION_ACK_SECONDS",
     "ESCALATION_FOLLOWUP_SECONDS",
@@ -125,6 +126,9 @@ DEFAULTS: dict[str, object] = {
     "CHAT_MESSAGE_RATE": "60/minute",
     "CHAT_EVENT_RATE": "240/minute",
     "SWEEP_INTERVAL": 5,
+    # A socket's sign-in is looked up at connect, then again at most this often (a revoked
+    # session's sockets are closed at once; the recheck covers a lost close message).
+    "SOCKET_SESSION_RECHECK": 15,
     "SWEEP_LEASE_SECONDS": 20,
     "PROCESS_TIMEOUT": 30,
     # Escalations: unacknowledged this long goes to every coordinator; a high or imminent

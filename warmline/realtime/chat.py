@@ -67,7 +67,7 @@ def send(data: dict[str, Any]) -> dict[str, Any]:
     if not data["body"].strip():
         raise invalid("body", "body is required.")
     message, created = chat.send_message(current_user, data["conversation_id"], data["client_id"], data["body"])
-    return {"message": chat.message_json(message), "duplicate": not created}
+    return {"message": message, "duplicate": not created}
 
 
 @on_event("chat:resume", *ANY_SIGNED_IN, fields={**CONVERSATION, "after_seq": integer(minimum=0)})

@@ -20,6 +20,7 @@ from warmline.errors import WarmlineError, forbidden
 from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
+from warmline.models.types import UTCDateTime
 from warmline.services import coverage, risk, roster
 from warmline.services.hours import iso
 
@@ -87,7 +88,9 @@ def active_for_peer(peer_id: int) -> list[Conversation]:
 
 
 def capacity_of(peer: User) -> int:
-    return peer.chat_capacity or current_app.config["CHAT_DEFAULT_CAPACITY"]
+    # Read, not taken from `peer`: a socket's events reuse the user loaded when it connected.
+    capacity = db.session.scalar(sa.select(User.chat_capacity).where(User.id == peer.id))
+    return capacity or current_app.config["CHAT_DEFAULT_CAPACITY"]
 
 
 def party_conversation(user: User, conversation_id: Any) -> Conversation:
@@ -170,15 +173,37 @@ def conversation_json(conversation: Conversation, viewer: User | None = None) ->
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    return _message_dict(
+        message.conversation_id,
+        message.id,
+        message.seq,
+        message.client_id,
+        message.sender_role,
+        message.sender.handle if message.sender else "Warmline",
+        message.body,
+        message.sent_at,
+    )
+
+
+def _message_dict(
+    conversation_id: int,
+    message_id: int | None,
+    seq: int,
+    client_id: str,
+    sender_role: str,
+    sender_handle: str,
+    body: str,
+    sent_at: datetime,
+) -> dict[str, Any]:
     return {
-        "conversation_id": message.conversation_id,
-        "id": message.id,
-        "seq": message.seq,
-        "client_id": message.client_id,
-        "sender_role": message.sender_role,
-        "sender_handle": message.sender.handle if message.sender else "Warmline",
-        "body": message.body,
-        "sent_at": iso(message.sent_at),
+        "conversation_id": conversation_id,
+        "id": message_id,
+        "seq": seq,
+        "client_id": client_id,
+        "sender_role": sender_role,
+        "sender_handle": sender_handle,
+        "body": body,
+        "sent_at": iso(sent_at),
     }
 
 
@@ -232,14 +257,16 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False, known_r
     return Requested(conversation, position_of(conversation), False)
 
 
-def _assess(conversation: Conversation, text: str) -> None:
+def _assess(conversation_id: int, current_rank: int, peer_id: int | None, text: str) -> None:
     """Member text goes through the risk detector; a higher level raises the conversation's
     risk and shows the peer a banner. It never stops the member writing."""
     level = risk.level_of(text)
-    if risk_rank(level) > conversation.risk_rank and risk_rank(level) >= risk_rank("moderate"):
+    if risk_rank(level) > current_rank and risk_rank(level) >= risk_rank("moderate"):
+        conversation = db.session.get(Conversation, conversation_id)
+        assert conversation is not None
         raise_risk(conversation, level)
-        if conversation.peer_id is not None:
-            bus.announce("chat.risk", conversation_id=conversation.id, peer_id=conversation.peer_id, risk=level)
+        if peer_id is not None:
+            bus.announce("chat.risk", conversation_id=conversation_id, peer_id=peer_id, risk=level)
 
 
 def raise_risk(conversation: Conversation, level: str) -> None:
@@ -347,46 +374,88 @@ def transfer(peer: User, conversation_id: Any, to_peer_id: int, note: str) -> Co
 # Both parties: messages, typing, the end ---------------------------------------------------
 
 
-def send_message(user: User, conversation_id: Any, client_id: str, body: str) -> tuple[Message, bool]:
-    """Stores the message, then (after the commit) it is delivered. The same client_id from
-    the same sender is stored once: a resend answers the stored message."""
+def _bump_statement() -> sa.Update:
+    """Counts a message in: only into an active conversation, only from one of its parties.
+    Also notes the peer's first reply (the unanswered-chat rule reads it)."""
+    table = Conversation.__table__.c
+    return (
+        sa.update(Conversation.__table__)
+        .where(
+            table.id == sa.bindparam("conversation_id"),
+            table.status == ACTIVE,
+            sa.or_(table.member_id == sa.bindparam("user_id"), table.peer_id == sa.bindparam("user_id")),
+        )
+        .values(
+            last_seq=table.last_seq + 1,
+            peer_replied_at=sa.case(
+                (
+                    sa.and_(table.peer_id == sa.bindparam("user_id"), table.peer_replied_at.is_(None)),
+                    sa.bindparam("now", type_=UTCDateTime),
+                ),
+                else_=table.peer_replied_at,
+            ),
+        )
+        .returning(table.last_seq, table.member_id, table.peer_id, table.risk_rank)
+    )
+
+
+# Built once: Core statements on the tables skip the ORM's per-call work on the hot path.
+_BUMP = _bump_statement()
+_INSERT_MESSAGE = sa.insert(Message.__table__).returning(Message.__table__.c.id)
+
+
+def send_message(user: User, conversation_id: Any, client_id: str, body: str) -> tuple[dict[str, Any], bool]:
+    """Stores the message, then (after the commit) it is delivered; returns it as sent on the
+    wire and whether it is new. The same client_id from the same sender is stored once: a
+    resend answers the stored message.
+
+    The hot path of the whole service, so its common case is two statements and a commit,
+    with nothing loaded through the ORM: bumping the counter (which also checks that the
+    sender is a party and the conversation is open, and locks its row until the commit, so
+    seq stays gapless) and the insert."""
+    now = clock.now()
+    bumped = None
+    if isinstance(conversation_id, int):
+        bumped = db.session.execute(_BUMP, {"conversation_id": conversation_id, "user_id": user.id, "now": now}).first()
+    if bumped is None:
+        return _not_sendable(user, conversation_id, client_id), False
+    seq, member_id, peer_id, rank = bumped
+    role = "member" if user.id == member_id else "peer"
+    row = {
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "client_id": client_id,
+        "sender_id": user.id,
+        "sender_role": role,
+        "body": body,
+        "sent_at": now,
+    }
+    try:
+        message_id = db.session.execute(_INSERT_MESSAGE, row).scalar_one()
+    except sa.exc.IntegrityError:  # a resend: this sender's client_id is stored already
+        db.session.rollback()  # and so is the counter's bump
+        again = _by_client_id(conversation_id, user.id, client_id)
+        if again is None:
+            raise
+        return message_json(again), False
+    if role == "member":
+        _assess(conversation_id, rank, peer_id, body)
+    message = _message_dict(conversation_id, message_id, seq, client_id, role, user.handle, body, now)
+    bus.announce("chat.message", message=message, member_id=member_id, peer_id=peer_id)
+    db.session.commit()
+    return message, True
+
+
+def _not_sendable(user: User, conversation_id: Any, client_id: str) -> dict[str, Any]:
+    """Why a message cannot be stored, or the stored one when it is a resend (which is
+    answered even after the conversation ended)."""
     conversation = party_conversation(user, conversation_id)
     existing = _by_client_id(conversation.id, user.id, client_id)
     if existing is not None:
-        return existing, False
-    if conversation.status != ACTIVE:
-        raise WarmlineError(
-            "not_active", "This conversation is not open for messages.", 409, conversation_status=conversation.status
-        )
-    role = "member" if user.id == conversation.member_id else "peer"
-    # Bumping the counter locks the conversation row until commit: seq stays gapless.
-    seq = db.session.execute(
-        sa.update(Conversation)
-        .where(Conversation.id == conversation.id)
-        .values(last_seq=Conversation.last_seq + 1)
-        .returning(Conversation.last_seq)
-    ).scalar_one()
-    message = Message(
-        conversation_id=conversation.id, seq=seq, client_id=client_id, sender_id=user.id, sender_role=role, body=body
+        return message_json(existing)
+    raise WarmlineError(
+        "not_active", "This conversation is not open for messages.", 409, conversation_status=conversation.status
     )
-    db.session.add(message)
-    if role == "peer" and conversation.peer_replied_at is None:
-        conversation.peer_replied_at = clock.now()
-    if role == "member":
-        _assess(conversation, body)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:  # the same client_id raced in from another connection
-        db.session.rollback()
-        again = _by_client_id(conversation.id, user.id, client_id)
-        if again is None:
-            raise
-        return again, False
-    bus.announce(
-        "chat.message", message=message_json(message), member_id=conversation.member_id, peer_id=conversation.peer_id
-    )
-    db.session.commit()
-    return message, True
 
 
 def _by_client_id(conversation_id: int, sender_id: int, client_id: str) -> Message | None:
