@@ -27,6 +27,9 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "ASYNC_MODE": "threading",
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # The test client reads what was emitted right after each call; the live-server tests
+    # run the default, coalesced queue updates.
+    "QUEUE_UPDATE_DELAY_MS": 0,
 }
 
 

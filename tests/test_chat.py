@@ -478,3 +478,27 @@ def test_database_failure_is_never_acknowledged_as_stored(app, member, peer, mon
     answer = member.call("message:send", {"conversation_id": conversation_id, "client_id": "x", "body": "hello"})
     assert answer["ok"] is False and answer["error"]["code"] == "unavailable"
     assert peer.events("message:new") == []
+
+
+def test_queue_changes_close_together_share_one_snapshot(app, monkeypatch):
+    from warmline.realtime import events
+
+    sent = threading.Event()
+    snapshots: list[int] = []
+
+    def send() -> None:
+        snapshots.append(1)
+        sent.set()
+
+    monkeypatch.setattr(events.queue_fan_out, "send", send)
+    app.config["QUEUE_UPDATE_DELAY_MS"] = 500
+    with app.app_context():
+        for _ in range(5):
+            events.queue_changed()
+    assert sent.wait(timeout=10)
+    assert snapshots == [1]
+    sent.clear()
+    with app.app_context():
+        events.queue_changed()  # a change after the snapshot schedules the next one
+    assert sent.wait(timeout=10)
+    assert snapshots == [1, 1]

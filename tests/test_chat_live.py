@@ -128,3 +128,31 @@ def test_grace_period_requeue_on_a_real_server(app, database_url, browsers):
         requeued = member.wait_for("chat:requeued", timeout=15)[0]
         assert requeued == {"conversation_id": conversation_id, "reason": "peer_disconnected"}
         assert member.wait_for("chat:queued")[-1]["position"] == 1
+
+
+def test_queue_updates_under_a_burst_are_coalesced_and_end_right(app, server, browsers):
+    """Five members ask at once: the peer's queue and every member's position are right
+    once the updates settle, from fewer snapshots than changes."""
+    on_duty_peer(app, "pat")
+    peer = browsers(server.url)
+    peer.login("pat", PASSWORD)
+    peer.connect()
+    members = [browsers(server.url) for _ in range(5)]
+    for member in members:
+        member.join()
+        member.connect()
+    asked = [member.call("chat:request", {"topic": f"t{i}"}) for i, member in enumerate(members)]
+    assert [a["position"] for a in asked] == [1, 2, 3, 4, 5]
+    with peer._arrived:  # noqa: SLF001
+        settled = peer._arrived.wait_for(  # noqa: SLF001
+            lambda: peer.events.get("queue:update", [{}])[-1].get("waiting") == 5, timeout=10
+        )
+    assert settled, peer.events.get("queue:update")
+    last = peer.events["queue:update"][-1]
+    assert [item["topic"] for item in last["items"]] == ["t0", "t1", "t2", "t3", "t4"]
+    for position, member in enumerate(members, start=1):
+        member.wait_for("chat:queued")
+        with member._arrived:  # noqa: SLF001
+            assert member._arrived.wait_for(  # noqa: SLF001
+                lambda m=member, p=position: m.events["chat:queued"][-1]["position"] == p, timeout=10
+            )

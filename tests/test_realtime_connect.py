@@ -3,6 +3,8 @@ session loses its sockets at once."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import socketio as socketio_client
 
@@ -49,6 +51,32 @@ def test_logout_disconnects_that_sessions_sockets(app, api, new_api):
     api.logout()
     assert not mine.is_connected("/chat")
     assert theirs.is_connected("/chat")
+
+
+def test_a_socket_revoked_without_its_close_stops_at_the_recheck(app, api, monkeypatch):
+    """Socket events reuse the sign-in looked up at connect; a session revoked while its
+    close message was lost (Redis down) stops working at the next recheck."""
+    import sqlalchemy as sa
+
+    from warmline import auth, clock
+    from warmline.extensions import db
+    from warmline.models import AuthSession
+
+    make_staff(app, "pat", "peer")
+    api.login("pat")
+    sock = connect(app, api)
+    recheck = app.config["SOCKET_SESSION_RECHECK"] + 1
+    assert sock.emit("chat:state", {}, namespace="/chat", callback=True)["ok"]
+    passed = time.monotonic() + recheck
+    monkeypatch.setattr(auth, "_monotonic", lambda: passed)
+    assert sock.emit("chat:state", {}, namespace="/chat", callback=True)["ok"]  # rechecked, still valid
+    with app.app_context():  # revoked behind the sockets' back: nothing closes them
+        db.session.execute(sa.update(AuthSession).values(revoked_at=clock.now()))
+        db.session.commit()
+    assert sock.emit("chat:state", {}, namespace="/chat", callback=True)["ok"]  # until the next recheck
+    monkeypatch.setattr(auth, "_monotonic", lambda: passed + recheck)
+    refused = sock.emit("chat:state", {}, namespace="/chat", callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "not_signed_in"
 
 
 def test_disabling_an_account_disconnects_all_its_sockets(app, api, new_api, runner):

@@ -4,12 +4,13 @@ logout, a disabled account or a role change revokes a replayed cookie.
 A socket's events reuse the sign-in looked up when it connected (kept in the socket's
 environ) instead of loading it for every event, which cost more than storing a message.
 Revoking a session closes its sockets on every process at once; the lookup is repeated every
-SOCKET_SESSION_RECHECK seconds and at expiry all the same, in case a close was lost."""
+SOCKET_SESSION_RECHECK seconds (one indexed query) and at expiry all the same, in case a close
+was lost."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import Flask, current_app, request, session
@@ -21,6 +22,7 @@ from warmline.models import User
 from warmline.services import accounts
 
 _SOCKET_SIGN_IN = "warmline.socket_sign_in"
+_monotonic = time.monotonic  # tests move it
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class _SocketSignIn:
     recheck_at: float
 
     def usable(self, token: str) -> bool:
-        return token == self.token and time.monotonic() < self.recheck_at and clock.now() < self.expires_at
+        return token == self.token and clock.now() < self.expires_at
 
 
 def _attach(kept: _SocketSignIn) -> User:
@@ -43,12 +45,20 @@ def _attach(kept: _SocketSignIn) -> User:
     return user
 
 
+def _next_recheck() -> float:
+    return _monotonic() + current_app.config["SOCKET_SESSION_RECHECK"]
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
     on_socket = getattr(request, "sid", None) is not None
     kept = request.environ.get(_SOCKET_SIGN_IN) if on_socket else None
     if kept is not None and kept.usable(token):
-        return _attach(kept)
+        if _monotonic() < kept.recheck_at:
+            return _attach(kept)
+        if accounts.session_still_valid(kept.auth_session_id):
+            request.environ[_SOCKET_SIGN_IN] = replace(kept, recheck_at=_next_recheck())
+            return _attach(kept)
     found = accounts.session_user(token)
     if found is None:
         request.environ.pop(_SOCKET_SIGN_IN, None)
@@ -63,7 +73,7 @@ def _load_user(token: str) -> User | None:
         user,
         auth_session.id,
         auth_session.expires_at,
-        time.monotonic() + current_app.config["SOCKET_SESSION_RECHECK"],
+        _next_recheck(),
     )
     request.environ[_SOCKET_SIGN_IN] = kept
     return _attach(kept)

@@ -74,6 +74,7 @@ TUNABLE = (
     "SWEEP_INTERVAL",
     "SWEEP_LEASE_SECONDS",
     "SOCKET_SESSION_RECHECK",
+    "QUEUE_UPDATE_DELAY_MS",
     "PROCESS_TIMEOUT",
     "ESCALATION_ACK_SECONDS",
     "ESCALATION_FOLLOWUP_SECONDS",
@@ -126,9 +127,11 @@ DEFAULTS: dict[str, object] = {
     "CHAT_MESSAGE_RATE": "60/minute",
     "CHAT_EVENT_RATE": "240/minute",
     "SWEEP_INTERVAL": 5,
+    # Queue changes this close together share one queue:update / chat:queued snapshot.
+    "QUEUE_UPDATE_DELAY_MS": 150,
     # A socket's sign-in is looked up at connect, then again at most this often (a revoked
     # session's sockets are closed at once; the recheck covers a lost close message).
-    "SOCKET_SESSION_RECHECK": 15,
+    "SOCKET_SESSION_RECHECK": 60,
     "SWEEP_LEASE_SECONDS": 20,
     "PROCESS_TIMEOUT": 30,
     # Escalations: unacknowledged this long goes to every coordinator; a high or imminent

@@ -12,7 +12,6 @@ from warmline.models.escalations import ACTIONS, CONSENT, ESCALATION_RISKS
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, PEERS
 from warmline.realtime.protocol import on_event
 from warmline.services import chat, escalations, roster
-from warmline.services.hours import iso
 from warmline.validation import boolean, choice, integer, optional, text
 
 CONVERSATION = {"conversation_id": integer(minimum=1)}
@@ -140,18 +139,5 @@ def state(_: dict[str, Any]) -> dict[str, Any]:
         "available": roster.is_available(current_user.id, now),
         "capacity": chat.capacity_of(current_user),
         "conversations": [chat.conversation_json(c, current_user) for c in chat.active_for_peer(current_user.id)],
-        "queue": queue_items() if roster.is_available(current_user.id, now) else [],
+        "queue": chat.queue_items(chat.queue_snapshot()) if roster.is_available(current_user.id, now) else [],
     }
-
-
-def queue_items() -> list[dict[str, Any]]:
-    return [
-        {
-            "conversation_id": c.id,
-            "waiting_since": iso(c.queued_at),
-            "topic": c.topic,
-            "risk": c.risk,
-            "returned": c.front_of_queue,
-        }
-        for c in chat.queue()
-    ]

@@ -4,13 +4,18 @@ receive it, on whichever process holds their sockets (through the message queue)
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
+from flask import Flask, current_app
+
 from warmline import bus, clock
-from warmline.extensions import socketio
+from warmline.extensions import db, socketio
 from warmline.realtime import NAMESPACE, rooms
 from warmline.services import chat, escalations, roster
-from warmline.services.hours import iso
+
+log = logging.getLogger(__name__)
 
 
 def _to(user_id: int | None, event: str, payload: dict[str, Any]) -> None:
@@ -24,32 +29,63 @@ def disconnect_sockets(sids: list[str]) -> None:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
+class _QueueFanOut:
+    """queue:update to the peers who can take chats and chat:queued to everyone waiting,
+    from one snapshot. Under a burst every request and accept changes the queue, and a
+    snapshot per change is O(queue) emits each (O(queue²) in all), so changes within
+    QUEUE_UPDATE_DELAY_MS share one snapshot, taken after the last of them committed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def changed(self) -> None:
+        delay = current_app.config["QUEUE_UPDATE_DELAY_MS"] / 1000
+        if not delay:
+            self.send()
+            return
+        with self._lock:
+            if self._scheduled:
+                return
+            self._scheduled = True
+        socketio.start_background_task(self._send_later, current_app._get_current_object(), delay)  # noqa: SLF001
+
+    def _send_later(self, app: Flask, delay: float) -> None:
+        socketio.sleep(delay)
+        with self._lock:  # a change from here on schedules the next snapshot
+            self._scheduled = False
+        with app.app_context():
+            try:
+                self.send()
+            except Exception:  # the next change sends a fresh snapshot
+                log.exception("queue update failed")
+            finally:
+                db.session.remove()
+
+    @staticmethod
+    def send() -> None:
+        waiting = chat.queue_snapshot()
+        items = chat.queue_items(waiting)
+        for peer_id in roster.available_peer_ids(clock.now()):
+            _to(peer_id, "queue:update", {"waiting": len(items), "items": items})
+        estimate = chat.wait_estimator()
+        for position, conversation in enumerate(waiting, start=1):
+            _to(
+                conversation.member_id,
+                "chat:queued",
+                {
+                    "conversation_id": conversation.id,
+                    "position": position,
+                    "estimated_wait_minutes": estimate(position),
+                },
+            )
+
+
+queue_fan_out = _QueueFanOut()
+
+
 def queue_changed() -> None:
-    """queue:update to the peers who can take chats; chat:queued to everyone waiting."""
-    waiting = chat.queue_snapshot()
-    items = [
-        {
-            "conversation_id": c.id,
-            "waiting_since": iso(c.queued_at),
-            "topic": c.topic,
-            "risk": c.risk,
-            "returned": c.front_of_queue,
-        }
-        for c in waiting
-    ]
-    for peer_id in roster.available_peer_ids(clock.now()):
-        _to(peer_id, "queue:update", {"waiting": len(items), "items": items})
-    estimate = chat.wait_estimator()
-    for position, conversation in enumerate(waiting, start=1):
-        _to(
-            conversation.member_id,
-            "chat:queued",
-            {
-                "conversation_id": conversation.id,
-                "position": position,
-                "estimated_wait_minutes": estimate(position),
-            },
-        )
+    queue_fan_out.changed()
 
 
 def assigned(conversation_id: int, member_id: int, peer_id: int, peer_handle: str, **handoff: Any) -> None:

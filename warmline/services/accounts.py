@@ -212,6 +212,23 @@ def session_user(token: str) -> tuple[User, AuthSession] | None:
     return user, auth_session
 
 
+def session_still_valid(auth_session_id: int) -> bool:
+    """`session_user`'s checks for a session already looked up, without loading anything."""
+    return (
+        db.session.scalar(
+            sa.select(AuthSession.id)
+            .join(User, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.id == auth_session_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > clock.now(),
+                User.disabled_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
 def end_session(token: str, reason: str = "logout") -> None:
     auth_session = db.session.scalar(sa.select(AuthSession).where(AuthSession.token_hash == _digest(token)))
     if auth_session is None or auth_session.revoked_at is not None:

@@ -62,19 +62,34 @@ def queue_snapshot() -> list[sa.Row[Any]]:
     )
 
 
-def queue() -> list[Conversation]:
-    """Waiting conversations, next first: returned ones, then by risk, then by wait."""
-    return list(
-        db.session.scalars(sa.select(Conversation).where(Conversation.status == WAITING).order_by(*_queue_order()))
+def queue_items(waiting: list[sa.Row[Any]]) -> list[dict[str, Any]]:
+    """The queue as peers see it (queue:update, chat:state)."""
+    return [
+        {
+            "conversation_id": c.id,
+            "waiting_since": iso(c.queued_at),
+            "topic": c.topic,
+            "risk": c.risk,
+            "returned": c.front_of_queue,
+        }
+        for c in waiting
+    ]
+
+
+def position_of(conversation: Conversation) -> int:
+    """1 for the next to be answered: those ahead in the queue's order, counted (an index
+    range, not the queue loaded)."""
+    c = Conversation
+    front = bool(conversation.front_of_queue)
+    same_rank = sa.and_(c.front_of_queue == front, c.risk_rank == conversation.risk_rank)
+    ahead = sa.or_(
+        c.front_of_queue == True if not front else sa.false(),  # noqa: E712  (SQL, not Python)
+        sa.and_(c.front_of_queue == front, c.risk_rank > conversation.risk_rank),
+        sa.and_(same_rank, c.queued_at < conversation.queued_at),
+        sa.and_(same_rank, c.queued_at == conversation.queued_at, c.id < conversation.id),
     )
-
-
-def position_of(conversation: Conversation, waiting: list[Conversation] | None = None) -> int:
-    waiting = queue() if waiting is None else waiting
-    for index, item in enumerate(waiting, start=1):
-        if item.id == conversation.id:
-            return index
-    return 0
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(c).where(c.status == WAITING, ahead))
+    return (count or 0) + 1 if conversation.status == WAITING else 0
 
 
 def active_for_peer(peer_id: int) -> list[Conversation]:
