@@ -10,7 +10,9 @@ import sys  # noqa: E402
 import socketio  # noqa: E402
 from gevent import pywsgi  # noqa: E402
 
-sio = socketio.Server(async_mode="gevent", max_http_buffer_size=64 * 1024)
+# The app's ping settings may be passed (the idle-connection scenario shortens both).
+PING = {"ping_interval": int(sys.argv[2]), "ping_timeout": int(sys.argv[3])} if len(sys.argv) > 3 else {}
+sio = socketio.Server(async_mode="gevent", max_http_buffer_size=64 * 1024, **PING)
 
 
 @sio.on("join", namespace="/chat")

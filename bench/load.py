@@ -13,6 +13,13 @@ import aiohttp
 import socketio
 
 
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
 @dataclass
 class Result:
     target: str
@@ -26,10 +33,7 @@ class Result:
     errors: int = 0
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
     def row(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,9 @@
-"""`make bench`: the chat path against the bare stack in the same run, on 127.0.0.1, bounded
-(every scenario has a fixed duration; servers are stopped at the end). Writes
-bench/RESULTS.md and bench/latency.png and prints one line per scenario.
+"""`make bench`: the chat path, idle connections, the forum thread page and a queue burst,
+each against its bare baseline in the same run, on 127.0.0.1 and bounded (every scenario has
+a fixed duration or count; servers are stopped at the end). Writes bench/RESULTS.md and
+bench/latency.png and prints one line per measurement.
 
-    python -m bench.run                 # SQLite and PostgreSQL (if reachable), N = 10, 100, 500
+    python -m bench.run                 # SQLite and PostgreSQL (if reachable), the whole plan
     python -m bench.run --quick         # a seconds-long smoke run (the test suite runs this)
 """
 
@@ -11,30 +12,55 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import scenarios  # noqa: E402
+from bench import idle, pages, report, scenarios  # noqa: E402
 from tests.servers import LiveServer  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 PASSWORD = "bench-password-123"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+APP_ENV = {"RATELIMIT_ENABLED": "false", "WARMLINE_CHAT_UNANSWERED": "3600"}
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+IDLE_PING = 3  # seconds: the idle scenario's heartbeats (interval and timeout)
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: list[int]
+    human_seconds: float
+    full_seconds: float
+    burst: int
+    thread_sizes: tuple[int, int]
+    page_seconds: float
+    readers: int
+    idle_steps: list[int]
+    idle_hold: float
+    scaled_sizes: list[int]
+
+
+FULL = Plan([10, 100, 500], 8, 3, 200, (10, 1000), 5, 8, [1000, 2000, 3000], 2.5 * IDLE_PING, [100, 500])
+QUICK = Plan([3], 2, 1, 10, (10, 40), 1, 2, [20], 1, [3])
 
 
 def prepare(url: str, peers: int) -> list[str]:
-    """Schema by the migrations, peers on shift for the next hour with room for many chats."""
+    """Schema by the migrations, peers on shift for the next hours with room for many chats."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "live-server-secret"}
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
@@ -73,146 +99,159 @@ def reset_postgres(url: str) -> bool:
         engine.dispose()
 
 
-class BareRelay:
-    def __init__(self) -> None:
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@contextmanager
+def fresh_database(db_name: str) -> Iterator[str | None]:
+    """A new, migrated database with the bench peers: a SQLite file, or PostgreSQL reset
+    (None when PostgreSQL is not reachable)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db" if db_name == "sqlite" else PG_URL
+        if db_name == "postgresql" and not reset_postgres(url):
+            print(f"bench: PostgreSQL not reachable at {url}; skipped", flush=True)
+            yield None
+            return
+        yield url
+
+
+class Baseline:
+    """A bare server in a subprocess on a free port (`bench/<script> PORT ARGS...`)."""
+
+    def __init__(self, script: str, *args: object) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.argv = [sys.executable, str(ROOT / "bench" / script), str(self.port), *map(str, args)]
 
-    def __enter__(self) -> BareRelay:
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "bare_relay.py"), str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import socket
-
+    def __enter__(self) -> Baseline:
+        self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return self
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("bare relay did not start")
+                time.sleep(0.05)  # polling for the port, bounded by the deadline
+        self.__exit__()
+        raise RuntimeError(f"{self.argv[1]} did not start")
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
 
 
-def run(
-    sizes: list[int],
-    seconds: float,
-    full_seconds: float,
-    databases: list[str],
-    burst: int,
-    save: Callable[[dict], None],
-) -> dict:
-    """Runs the scenarios; `save` is called after each one, so a run cut short keeps its rows."""
-    rows: list[dict] = []
-    bursts: list[dict] = []
-    with BareRelay() as bare:
-        for db_name in databases:
-            with tempfile.TemporaryDirectory() as tmp:
-                url = f"sqlite:///{tmp}/bench.db" if db_name == "sqlite" else PG_URL
-                if db_name == "postgresql" and not reset_postgres(url):
-                    print(f"bench: PostgreSQL not reachable at {url}; skipped")
-                    continue
-                peers = prepare(url, 10)
-                with LiveServer(url, RATELIMIT_ENABLED="false", WARMLINE_CHAT_UNANSWERED="3600") as app:
-                    for n in sizes:
-                        for target, target_url in (("bare", bare.url), ("app", app.url)):
-                            for mode, duration in (("human", seconds), ("full", full_seconds)):
-                                result = asyncio.run(
-                                    scenarios.relay(target, target_url, n, mode, duration, peers, PASSWORD)
-                                )
-                                row = {**result.row(), "db": db_name if target == "app" else "-"}
-                                rows.append(row)
-                                save({"relay": rows, "burst": bursts})
-                                print(
-                                    f"relay {target:4} {row['db']:10} N={n:<4} {mode:5}: p50 {row['p50']} ms, "
-                                    f"p99 {row['p99']} ms, {row['msgs_per_s']} msg/s, lost {row['lost']}, errors {row['errors']}",
-                                    flush=True,
-                                )
-                    result = asyncio.run(scenarios.queue_burst(app.url, burst, peers[:5], PASSWORD))
-                    result["db"] = db_name
-                    bursts.append(result)
-                    save({"relay": rows, "burst": bursts})
-                    print(f"burst {db_name}: {result}", flush=True)
-    return {"relay": rows, "burst": bursts}
+class Run:
+    """One benchmark run: the rows so far, saved after every measurement (a run cut short
+    keeps what it measured)."""
 
+    def __init__(self, plan: Plan, save: Callable[[dict[str, list[dict[str, Any]]]], None]) -> None:
+        self.plan = plan
+        self.rows: dict[str, list[dict[str, Any]]] = {key: [] for key, *_ in report.SECTIONS}
+        self._save = save
 
-def write_results(results: dict, out: Path, quick: bool) -> None:
-    machine = f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; load generator (python-socketio",
-        "AsyncClients in one asyncio loop) on the same cores, everything on 127.0.0.1. App: `python wsgi.py`",
-        "under gevent (production's async mode) with real sign-in, real events and a commit per message;",
-        "bare: python-socketio relay under gevent (`bench/bare_relay.py`). One-way latency is send to the",
-        "other party's receipt. `human`: one message a second per conversation; `full`: each party sends",
-        "the next message as soon as the last was acknowledged."
-        + (" **Quick smoke run: not a measurement.**" if quick else ""),
-        "",
-        "## Chat relay",
-        "",
-        "`lost`: acknowledged as stored but never delivered (must be 0); `errors`: sends the server",
-        "refused or did not answer in 30 s (nothing stored, the client keeps and resends them).",
-        "",
-        "| target | db | conversations | mode | p50 ms | p95 ms | p99 ms | msg/s | sent | lost | errors |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in results["relay"]:
-        lines.append(
-            f"| {r['target']} | {r['db']} | {r['conversations']} | {r['mode']} | {r['p50']} | {r['p95']} | "
-            f"{r['p99']} | {r['msgs_per_s']} | {r['sent']} | {r['lost']} | {r['errors']} |"
+    def add(self, section: str, row: dict[str, Any]) -> None:
+        self.rows[section].append(row)
+        self._save(self.rows)
+        print(f"{section}: " + ", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
+
+    def relay(self, target: str, url: str, n: int, mode: str, peers: list[str], **where: Any) -> None:
+        seconds = self.plan.human_seconds if mode == "human" else self.plan.full_seconds
+        result = asyncio.run(
+            scenarios.relay(target, url, n, mode, seconds, peers, PASSWORD, where.pop("peer_url", None))
         )
-    lines += [
-        "",
-        "## Queue burst",
-        "",
-        "| db | members | peers | seconds to assign all | assigned | double assignments |",
-        "|---|---|---|---|---|---|",
-    ]
-    for b in results["burst"]:
-        lines.append(
-            f"| {b['db']} | {b['members']} | {b['peers']} | {b['seconds']} | {b['assigned']} | {b['double_assignments']} |"
+        row = result.row()
+        row.update({"db": "-", "processes": 1, "server": "gevent pywsgi"} | where)
+        self.add("relay", row)
+
+
+def chat_and_pages(run: Run, bare: Baseline, db_name: str, server: str) -> int | None:
+    """Scenarios 1, 3 and 4 on one database; returns the thread page's size in bytes."""
+    plan = run.plan
+    with fresh_database(db_name) as url:
+        if url is None:
+            return None
+        peers = prepare(url, 10)
+        command = GUNICORN if server == "gunicorn" else None
+        label = "gunicorn gevent" if server == "gunicorn" else "gevent pywsgi"
+        with LiveServer(url, command, **APP_ENV) as app:
+            for n in plan.sizes:
+                for mode in ("human", "full"):
+                    run.relay("bare", bare.url, n, mode, peers)
+                    run.relay("app", app.url, n, mode, peers, db=db_name, server=label)
+            if server == "gunicorn":
+                return None
+            burst = asyncio.run(scenarios.queue_burst(app.url, plan.burst, peers[:5], PASSWORD))
+            run.add("burst", {"db": db_name, **burst})
+            threads = pages.seed_threads(url, plan.thread_sizes)
+            for posts, count in pages.statements_per_page(url, threads).items():
+                run.add("statements", {"db": db_name, "posts": posts, "statements": count})
+            big = plan.thread_sizes[-1]
+            cookie = asyncio.run(pages.member_cookie(app.url))
+            path = f"/threads/{threads[big]}"
+            size = asyncio.run(pages.page_size(app.url, path, cookie))
+            measured = asyncio.run(pages.hammer(app.url, path, plan.page_seconds, plan.readers, cookie))
+            run.add(
+                "pages",
+                {"target": "app", "db": db_name, "posts": big, "readers": plan.readers, "bytes": size} | measured,
+            )
+            return size
+
+
+def bare_page(run: Run, size: int) -> None:
+    with Baseline("bare_page.py", size) as bare:
+        got = asyncio.run(pages.page_size(bare.url, "/thread"))
+        measured = asyncio.run(pages.hammer(bare.url, "/thread", run.plan.page_seconds, run.plan.readers))
+        run.add(
+            "pages", {"target": "bare", "db": "-", "posts": 25, "readers": run.plan.readers, "bytes": got} | measured
         )
-    # A hand-written "## Findings" section (choices, profiles, before/after) survives re-runs.
-    previous = (out / "RESULTS.md").read_text() if (out / "RESULTS.md").exists() else ""
-    findings = previous[previous.index("## Findings") :] if "## Findings" in previous else ""
-    (out / "RESULTS.md").write_text("\n".join(lines) + "\n" + ("\n" + findings if findings else ""))
-    plot(results["relay"], out / "latency.png")
 
 
-def plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
+def two_processes(run: Run, bare: Baseline) -> None:
+    """Scenario 1 across two processes sharing PostgreSQL and Redis."""
+    if not redis_reachable(REDIS_URL):
+        print(f"bench: Redis not reachable at {REDIS_URL}; two-process runs skipped", flush=True)
+        return
+    with fresh_database("postgresql") as url:
+        if url is None:
+            return
+        peers = prepare(url, 10)
+        shared = {**APP_ENV, "SOCKETIO_MESSAGE_QUEUE": REDIS_URL}
+        with LiveServer(url, **shared) as members_side, LiveServer(url, **shared) as peers_side:
+            for n in run.plan.scaled_sizes:
+                run.relay("bare", bare.url, n, "human", peers)
+                run.relay(
+                    "app",
+                    members_side.url,
+                    n,
+                    "human",
+                    peers,
+                    db="postgresql",
+                    processes=2,
+                    peer_url=peers_side.url,
+                )
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    series: dict[str, list[tuple[int, float, float]]] = {}
-    for r in rows:
-        if r["mode"] != "human":
-            continue
-        series.setdefault(f"{r['target']} ({r['db']})" if r["target"] == "app" else "bare", []).append(
-            (r["conversations"], r["p50"], r["p99"])
-        )
-    for label, points in series.items():
-        points.sort()
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=f"{label} p50")
-        ax.plot([p[0] for p in points], [p[2] for p in points], marker="x", linestyle="--", label=f"{label} p99")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("concurrent conversations (1 msg/s each)")
-    ax.set_ylabel("one-way latency, ms")
-    ax.legend(fontsize=7)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def idle_connections(run: Run) -> None:
+    ping = {"WARMLINE_SOCKET_PING_INTERVAL": str(IDLE_PING), "WARMLINE_SOCKET_PING_TIMEOUT": str(IDLE_PING)}
+    with Baseline("bare_relay.py", IDLE_PING, IDLE_PING) as bare:
+        for row in asyncio.run(idle.idle("bare", bare.url, bare.process.pid, run.plan.idle_steps, run.plan.idle_hold)):
+            run.add("idle", row)
+    with fresh_database("sqlite") as url:
+        assert url is not None
+        peers = prepare(url, 1)
+        with LiveServer(url, **APP_ENV, **ping) as app:
+            assert app.process is not None
+            rows = asyncio.run(
+                idle.idle("app", app.url, app.process.pid, run.plan.idle_steps, run.plan.idle_hold, peers, PASSWORD)
+            )
+            for row in rows:
+                run.add("idle", row)
 
 
 def main() -> None:
@@ -224,15 +263,22 @@ def main() -> None:
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-
-    def save(results: dict) -> None:
-        write_results(results, out, args.quick)
-
-    if args.quick:
-        run([3], 2, 1, databases, burst=10, save=save)
-    else:
-        run([10, 100, 500], 10, 4, databases, burst=200, save=save)
-    print(f"bench: wrote {out / 'RESULTS.md'} and {out / 'latency.png'}")
+    plan = QUICK if args.quick else FULL
+    run = Run(plan, lambda rows: report.write(rows, out, args.quick))
+    started = time.monotonic()
+    with Baseline("bare_relay.py") as bare:
+        sizes = [chat_and_pages(run, bare, db_name, "pywsgi") for db_name in databases]
+        page = next((s for s in sizes if s), None)
+        if page:
+            bare_page(run, page)
+        # The production server candidates side by side: gunicorn's gevent worker.
+        saved, run.plan = run.plan, Plan(**{**plan.__dict__, "sizes": plan.sizes[1:2] or plan.sizes})
+        chat_and_pages(run, bare, databases[0], "gunicorn")
+        run.plan = saved
+        if "postgresql" in databases:
+            two_processes(run, bare)
+    idle_connections(run)
+    print(f"bench: wrote {out / 'RESULTS.md'} and {out / 'latency.png'} in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import aiohttp
 from bench.load import Party, Result, sign_in
 
 
-async def _bare_pairs(url: str, n: int) -> list[tuple[Party, Party, str]]:
+async def bare_pairs(url: str, n: int) -> list[tuple[Party, Party, str]]:
     pairs = []
     for i in range(n):
         a, b = Party(url), Party(url)
@@ -25,13 +25,18 @@ async def _bare_pairs(url: str, n: int) -> list[tuple[Party, Party, str]]:
     return pairs
 
 
-async def _app_pairs(url: str, n: int, peers: list[str], password: str) -> list[tuple[Party, Party, int]]:
-    """Real sign-in, real request and accept: n members, conversations spread over the peers."""
+async def app_pairs(
+    url: str, n: int, peers: list[str], password: str, peer_url: str | None = None
+) -> list[tuple[Party, Party, int]]:
+    """Real sign-in, real request and accept: n members, conversations spread over the peers.
+    With `peer_url` (another process sharing the database and the message queue) the peers
+    are there and the members on `url`."""
+    peer_url = peer_url or url
     peer_parties = []
     for username in peers:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            cookie, csrf = await sign_in(http, url, "/api/v1/login", {"username": username, "password": password})
-        party = Party(url, cookie, csrf)
+            cookie, csrf = await sign_in(http, peer_url, "/api/v1/login", {"username": username, "password": password})
+        party = Party(peer_url, cookie, csrf)
         await party.connect("message:new")
         assert (await party.sio.call("peer:available", {"available": True}, namespace="/chat"))["ok"]
         peer_parties.append(party)
@@ -70,11 +75,21 @@ async def _send(party: Party, target: str, key: Any, client_id: str, sent_at: di
 
 
 async def relay(
-    target: str, url: str, n: int, mode: str, seconds: float, peers: list[str] | None = None, password: str = ""
+    target: str,
+    url: str,
+    n: int,
+    mode: str,
+    seconds: float,
+    peers: list[str] | None = None,
+    password: str = "",
+    peer_url: str | None = None,
 ) -> Result:
     """`human`: each conversation exchanges one message a second (senders alternate);
     `full`: both parties send the next message as soon as the last was acknowledged."""
-    pairs = await (_bare_pairs(url, n) if target == "bare" else _app_pairs(url, n, peers or [], password))
+    if target == "bare":
+        pairs = await bare_pairs(url, n)
+    else:
+        pairs = await app_pairs(url, n, peers or [], password, peer_url)
     result = Result(target, n, mode)
     sent_at: dict[str, float] = {}
     sender_of: dict[str, Party] = {}

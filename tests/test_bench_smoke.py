@@ -9,7 +9,14 @@ import sys
 from warmline import ROOT
 
 
-def test_bench_runs_and_loses_nothing(tmp_path):
+def table(results: str, title: str) -> list[list[str]]:
+    """The rows of one section's table, as lists of cells."""
+    section = results[results.index(f"## {title}") :].split("\n## ")[0]
+    lines = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_bench_runs_every_scenario_and_loses_nothing(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--db", "sqlite", "--out", str(tmp_path)],
         cwd=ROOT,
@@ -19,8 +26,17 @@ def test_bench_runs_and_loses_nothing(tmp_path):
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = (tmp_path / "RESULTS.md").read_text()
-    assert "| app | sqlite | 3 | human |" in results and "| bare | - | 3 | human |" in results
-    relay_rows = [line for line in results.splitlines() if line.startswith(("| app |", "| bare |"))]
-    assert relay_rows and all(line.split("|")[10].strip() == "0" for line in relay_rows)  # nothing lost
-    assert "| sqlite | 10 | 5 |" in results and results.rstrip().endswith("| 10 | 0 |")  # no double assignment
+    relay = table(results, "Scenario 1: chat relay")
+    assert {(r[0], r[1], r[3], r[5]) for r in relay} >= {
+        ("bare", "-", "gevent pywsgi", "human"),
+        ("app", "sqlite", "gevent pywsgi", "human"),
+        ("app", "sqlite", "gunicorn gevent", "full"),
+    }
+    assert all(r[11] == "0" for r in relay)  # nothing acknowledged was lost
+    assert {r[0] for r in table(results, "Scenario 2: idle connections")} == {"bare", "app"}
+    assert {r[0] for r in table(results, "Scenario 3: forum thread page")} == {"app", "bare"}
+    counts = table(results, "Scenario 3: SQL statements per thread page")
+    assert len(counts) == 2 and counts[0][2] == counts[1][2]  # the same at 10 posts and at 40
+    burst = table(results, "Scenario 4: queue burst")
+    assert burst == [["sqlite", "10", "5", burst[0][3], "10", "0"]]  # all assigned, none twice
     assert (tmp_path / "latency.png").stat().st_size > 1000

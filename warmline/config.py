@@ -75,6 +75,8 @@ TUNABLE = (
     "SWEEP_LEASE_SECONDS",
     "SOCKET_SESSION_RECHECK",
     "QUEUE_UPDATE_DELAY_MS",
+    "SOCKET_PING_INTERVAL",
+    "SOCKET_PING_TIMEOUT",
     "PROCESS_TIMEOUT",
     "ESCALATION_ACK_SECONDS",
     "ESCALATION_FOLLOWUP_SECONDS",
@@ -127,6 +129,10 @@ DEFAULTS: dict[str, object] = {
     "CHAT_MESSAGE_RATE": "60/minute",
     "CHAT_EVENT_RATE": "240/minute",
     "SWEEP_INTERVAL": 5,
+    # A dropped client is noticed within ping interval + ping timeout (about 45 s); keep
+    # both below any proxy's idle timeout.
+    "SOCKET_PING_INTERVAL": 25,
+    "SOCKET_PING_TIMEOUT": 20,
     # Queue changes this close together share one queue:update / chat:queued snapshot.
     "QUEUE_UPDATE_DELAY_MS": 150,
     # A socket's sign-in is looked up at connect, then again at most this often (a revoked

@@ -25,9 +25,8 @@ def init_app(app: Flask) -> None:
         async_mode=app.config["ASYNC_MODE"],
         cors_allowed_origins=origins,
         max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER"],
-        # A dropped client is noticed within ping_interval + ping_timeout (about 45 s).
-        ping_interval=25,
-        ping_timeout=20,
+        ping_interval=app.config["SOCKET_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKET_PING_TIMEOUT"],
         logger=False,
         engineio_logger=False,
     )
