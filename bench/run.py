@@ -160,14 +160,15 @@ class Run:
         self._save(self.rows)
         print(f"{section}: " + ", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
 
-    def relay(self, target: str, url: str, n: int, mode: str, peers: list[str], **where: Any) -> None:
-        seconds = self.plan.human_seconds if mode == "human" else self.plan.full_seconds
-        result = asyncio.run(
-            scenarios.relay(target, url, n, mode, seconds, peers, PASSWORD, where.pop("peer_url", None))
+    def relay(self, target: str, url: str, n: int, modes: list[str], peers: list[str], **where: Any) -> None:
+        seconds = {"human": self.plan.human_seconds, "full": self.plan.full_seconds}
+        results = asyncio.run(
+            scenarios.relay(
+                target, url, n, [(m, seconds[m]) for m in modes], peers, PASSWORD, where.pop("peer_url", None)
+            )
         )
-        row = result.row()
-        row.update({"db": "-", "processes": 1, "server": "gevent pywsgi"} | where)
-        self.add("relay", row)
+        for result in results:
+            self.add("relay", result.row() | {"db": "-", "processes": 1, "server": "gevent pywsgi"} | where)
 
 
 def chat_and_pages(run: Run, bare: Baseline, db_name: str, server: str) -> int | None:
@@ -181,9 +182,8 @@ def chat_and_pages(run: Run, bare: Baseline, db_name: str, server: str) -> int |
         label = "gunicorn gevent" if server == "gunicorn" else "gevent pywsgi"
         with LiveServer(url, command, **APP_ENV) as app:
             for n in plan.sizes:
-                for mode in ("human", "full"):
-                    run.relay("bare", bare.url, n, mode, peers)
-                    run.relay("app", app.url, n, mode, peers, db=db_name, server=label)
+                run.relay("bare", bare.url, n, ["human", "full"], peers)
+                run.relay("app", app.url, n, ["human", "full"], peers, db=db_name, server=label)
             if server == "gunicorn":
                 return None
             burst = asyncio.run(scenarios.queue_burst(app.url, plan.burst, peers[:5], PASSWORD))
@@ -224,12 +224,12 @@ def two_processes(run: Run, bare: Baseline) -> None:
         shared = {**APP_ENV, "SOCKETIO_MESSAGE_QUEUE": REDIS_URL}
         with LiveServer(url, **shared) as members_side, LiveServer(url, **shared) as peers_side:
             for n in run.plan.scaled_sizes:
-                run.relay("bare", bare.url, n, "human", peers)
+                run.relay("bare", bare.url, n, ["human"], peers)
                 run.relay(
                     "app",
                     members_side.url,
                     n,
-                    "human",
+                    ["human"],
                     peers,
                     db="postgresql",
                     processes=2,

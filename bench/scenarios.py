@@ -11,6 +11,8 @@ import aiohttp
 
 from bench.load import Party, Result, sign_in
 
+SETUP_CONCURRENCY = 20  # members signing in and asking at once while a scenario is set up
+
 
 async def bare_pairs(url: str, n: int) -> list[tuple[Party, Party, str]]:
     pairs = []
@@ -41,22 +43,31 @@ async def app_pairs(
         assert (await party.sio.call("peer:available", {"available": True}, namespace="/chat"))["ok"]
         peer_parties.append(party)
     members: dict[int, Party] = {}
-    for _ in range(n):
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            cookie, csrf = await sign_in(http, url, "/api/v1/members", {})
-        member = Party(url, cookie, csrf)
-        await member.connect("message:new")
-        asked = await member.sio.call("chat:request", {"topic": "bench"}, namespace="/chat", timeout=30)
-        assert asked["ok"], asked
-        members[asked["conversation_id"]] = member
+    gate = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+    async def ask() -> None:
+        async with gate:
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+                cookie, csrf = await sign_in(http, url, "/api/v1/members", {})
+            member = Party(url, cookie, csrf)
+            await member.connect("message:new")
+            asked = await member.sio.call("chat:request", {"topic": "bench"}, namespace="/chat", timeout=30)
+            assert asked["ok"], asked
+            members[asked["conversation_id"]] = member
+
+    await asyncio.gather(*(ask() for _ in range(n)))
     pairs: list[tuple[Party, Party, int]] = []
-    turn = 0
-    while len(pairs) < n:
-        peer = peer_parties[turn % len(peer_parties)]
-        turn += 1
-        taken = await peer.sio.call("chat:accept", {}, namespace="/chat", timeout=30)
-        if taken["ok"]:
-            pairs.append((members[taken["conversation_id"]], peer, taken["conversation_id"]))
+
+    async def take(peer: Party) -> None:
+        while len(pairs) < n:
+            taken = await peer.sio.call("chat:accept", {}, namespace="/chat", timeout=30)
+            if taken["ok"]:
+                pairs.append((members[taken["conversation_id"]], peer, taken["conversation_id"]))
+            elif taken["error"]["code"] == "queue_empty":
+                return
+
+    await asyncio.gather(*(take(peer) for peer in peer_parties))
+    assert len(pairs) == n, f"{len(pairs)} of {n} conversations assigned"
     return pairs
 
 
@@ -78,18 +89,25 @@ async def relay(
     target: str,
     url: str,
     n: int,
-    mode: str,
-    seconds: float,
+    modes: list[tuple[str, float]],
     peers: list[str] | None = None,
     password: str = "",
     peer_url: str | None = None,
-) -> Result:
-    """`human`: each conversation exchanges one message a second (senders alternate);
-    `full`: both parties send the next message as soon as the last was acknowledged."""
+) -> list[Result]:
+    """N conversations set up once, then each (mode, seconds) in turn. `human`: each
+    conversation exchanges one message a second (senders alternate); `full`: both parties
+    send the next message as soon as the last was acknowledged."""
     if target == "bare":
         pairs = await bare_pairs(url, n)
     else:
         pairs = await app_pairs(url, n, peers or [], password, peer_url)
+    try:
+        return [await _exchange(pairs, target, n, mode, seconds) for mode, seconds in modes]
+    finally:
+        await asyncio.gather(*(p.sio.disconnect() for a, b, _ in pairs for p in (a, b)), return_exceptions=True)
+
+
+async def _exchange(pairs: list[tuple[Party, Party, Any]], target: str, n: int, mode: str, seconds: float) -> Result:
     result = Result(target, n, mode)
     sent_at: dict[str, float] = {}
     sender_of: dict[str, Party] = {}
@@ -103,7 +121,7 @@ async def relay(
             await asyncio.sleep(random.random())  # spread the conversations over the second
         while time.perf_counter() < deadline:
             sender, receiver = (a, b) if count % 2 == 0 else (b, a)
-            client_id = f"{index}-{count}"
+            client_id = f"{mode}-{index}-{count}"
             sender_of[client_id] = receiver
             try:
                 ok = await _send(sender, target, key, client_id, sent_at)
@@ -120,17 +138,14 @@ async def relay(
 
     await asyncio.gather(*(conversation(i, a, b, key) for i, (a, b, key) in enumerate(pairs)))
     result.seconds = time.perf_counter() - started
-    await asyncio.sleep(2.0)  # let the last deliveries land
+    settle = time.perf_counter() + 2.0  # the last deliveries may still be on their way
+    while time.perf_counter() < settle and any(c not in sender_of[c].received for c in acked):
+        await asyncio.sleep(0.02)
     for client_id, receiver in sender_of.items():
         if client_id in receiver.received and client_id in sent_at:
             result.latencies_ms.append((receiver.received[client_id] - sent_at[client_id]) * 1000)
         elif client_id in acked:
             result.lost += 1
-    for a, b, _ in pairs:
-        for party in (a, b):
-            await party.sio.disconnect()
-    for party in {id(b): b for _, b, _ in pairs}.values():
-        del party
     return result
 
 

@@ -114,7 +114,7 @@ DEFAULTS: dict[str, object] = {
     # The token lives as long as the session: a chat page stays open for hours.
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_SSL_STRICT": True,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "PASSWORD_HASH_METHOD": "scrypt",
     "STAFF_SESSION_HOURS": 12,
     "MEMBER_SESSION_DAYS": 30,

@@ -28,6 +28,9 @@ def engine_options(app: Flask) -> None:
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DB_POOL_SIZE"])
         options.setdefault("pool_timeout", 5)
+        # A connection the server dropped (a restart) is found before use, not by a user.
+        # (SQLite is a file: nothing to ping.)
+        options.setdefault("pool_pre_ping", True)
         # An unreachable database answers an error within seconds, never a hang.
         options.setdefault("connect_args", {"connect_timeout": 3})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -37,9 +37,7 @@ class User(db.Model):
     # Conversations a peer holds at once; None is the organisation's default (trainees: 1).
     chat_capacity: so.Mapped[int | None] = so.mapped_column()
 
-    role_rows: so.Mapped[list[UserRole]] = so.relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: so.Mapped[list[UserRole]] = so.relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Set by the user loader (not columns): the session this request is signed in with.
     session_token = None
