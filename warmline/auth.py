@@ -71,7 +71,7 @@ def _load_user(token: str) -> User | None:
     if found is None:
         request.environ.pop(_SOCKET_SIGN_IN, None)
         return None
-    user, auth_session = found
+    user = found.user
     if not on_socket:
         return user
     user.roles  # noqa: B018  (loads the role rows with the user, so the kept copy is complete)
@@ -80,8 +80,8 @@ def _load_user(token: str) -> User | None:
     kept = _SocketSignIn(
         token,
         user,
-        auth_session.id,
-        auth_session.expires_at,
+        found.session_id,
+        found.expires_at,
         _next_recheck(),
     )
     request.environ[_SOCKET_SIGN_IN] = kept

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -192,10 +193,18 @@ def _session_lifetime(user: User) -> timedelta:
     return timedelta(hours=current_app.config["STAFF_SESSION_HOURS"])
 
 
-def session_user(token: str) -> tuple[User, AuthSession] | None:
-    """The user and session behind a live token: unrevoked, unexpired, account enabled."""
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    session_id: int
+    expires_at: datetime
+
+
+def session_user(token: str) -> SignIn | None:
+    """The user behind a live token (unrevoked, unexpired, account enabled), in one query
+    that loads the user and only the session's id and expiry: it runs on every request."""
     row = db.session.execute(
-        sa.select(User, AuthSession)
+        sa.select(User, AuthSession.id, AuthSession.expires_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.token_hash == _digest(token),
@@ -206,10 +215,10 @@ def session_user(token: str) -> tuple[User, AuthSession] | None:
     ).first()
     if row is None:
         return None
-    user, auth_session = row
+    user, session_id, expires_at = row
     user.session_token = token
-    user.auth_session_id = auth_session.id
-    return user, auth_session
+    user.auth_session_id = session_id
+    return SignIn(user, session_id, expires_at)
 
 
 def session_still_valid(auth_session_id: int) -> bool:
