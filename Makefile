@@ -50,7 +50,8 @@ cluster: $(VENV)/.runtime
 	  WARMLINE_PORT=5001 $(PY) wsgi.py & WARMLINE_PORT=5002 $(PY) wsgi.py & \
 	  echo "cluster: http://127.0.0.1:5001 and http://127.0.0.1:5002 (Ctrl-C stops both)"; wait
 
-# Benchmarks: the chat path against the bare stack (bench/RESULTS.md, bench/latency.png).
+# Benchmarks: chat relay, idle connections, thread page, queue burst, each against its bare
+# baseline (bench/RESULTS.md, bench/latency.png); about ten minutes.
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,17 +96,19 @@ def plot(results: dict[str, list[dict[str, Any]]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (relay_ax, idle_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    series: dict[str, list[tuple[int, float, float]]] = {}
+    series: dict[str, dict[int, list[tuple[float, float]]]] = {}
     for r in results.get("relay", []):
         if r["mode"] != "human":
             continue
         label = "bare" if r["target"] == "bare" else f"app {r['db']}, {r['processes']} proc, {r['server']}"
-        series.setdefault(label, []).append((r["conversations"], r["p50"], r["p99"]))
-    for label, points in series.items():
-        points.sort()
-        xs = [p[0] for p in points]
-        (line,) = relay_ax.plot(xs, [p[1] for p in points], marker="o", label=f"{label} p50")
-        relay_ax.plot(xs, [p[2] for p in points], marker="x", linestyle="--", color=line.get_color(), label="p99")
+        series.setdefault(label, {}).setdefault(r["conversations"], []).append((r["p50"], r["p99"]))
+    for label, by_size in series.items():
+        # The bare relay runs beside every app configuration: its median run per size.
+        xs = sorted(by_size)
+        p50 = [statistics.median(p for p, _ in by_size[x]) for x in xs]
+        p99 = [statistics.median(p for _, p in by_size[x]) for x in xs]
+        (line,) = relay_ax.plot(xs, p50, marker="o", label=f"{label} p50")
+        relay_ax.plot(xs, p99, marker="x", linestyle="--", color=line.get_color(), label="p99")
     relay_ax.set(xscale="log", yscale="log", xlabel="concurrent conversations (1 msg/s each)", ylabel="one-way ms")
     relay_ax.set_title("chat relay: app vs bare relay")
     relay_ax.legend(fontsize=6)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from warmline import clock
@@ -226,14 +227,18 @@ def can_see(viewer: User | None, post: Post, moderator: bool) -> bool:
     return viewer is not None and post.status == PENDING and post.author_id == viewer.id
 
 
-def _paginate(model: Any, where: list[Any], order_by: list[Any], page: int) -> tuple[list[Any], int]:
+def _paginate(
+    model: Any, where: list[Any], order_by: list[Any], page: int, options: tuple[Any, ...] = ()
+) -> tuple[list[Any], int]:
     """One page of `model` rows (FORUM_PAGE_SIZE), in two queries: a count and the page.
     A page past the end shows the last page."""
     size = current_app.config["FORUM_PAGE_SIZE"]
     total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
-    rows = db.session.scalars(sa.select(model).where(*where).order_by(*order_by).offset((page - 1) * size).limit(size))
+    rows = db.session.scalars(
+        sa.select(model).options(*options).where(*where).order_by(*order_by).offset((page - 1) * size).limit(size)
+    )
     return list(rows), pages
 
 
@@ -248,7 +253,9 @@ def thread_page(
         Post.status == PUBLISHED, sa.and_(Post.status == PENDING, Post.author_id == (viewer.id if viewer else -1))
     )
     condition = sa.true() if moderator else visible
-    posts, pages = _paginate(Post, [Post.thread_id == thread.id, condition], [Post.id], page)
+    # The thread is loaded already; of each author only the handle is shown.
+    only_needed = (so.lazyload(Post.thread), so.joinedload(Post.author).load_only(User.id, User.handle))
+    posts, pages = _paginate(Post, [Post.thread_id == thread.id, condition], [Post.id], page, only_needed)
     supported: set[int] = set()
     if viewer is not None and posts:
         supported = set(
