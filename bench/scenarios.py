@@ -12,6 +12,7 @@ import aiohttp
 from bench.load import Party, Result, sign_in
 
 SETUP_CONCURRENCY = 20  # members signing in and asking at once while a scenario is set up
+RETRIES = 5
 
 
 async def bare_pairs(url: str, n: int) -> list[tuple[Party, Party, str]]:
@@ -51,8 +52,7 @@ async def app_pairs(
                 cookie, csrf = await sign_in(http, url, "/api/v1/members", {})
             member = Party(url, cookie, csrf)
             await member.connect("message:new")
-            asked = await member.sio.call("chat:request", {"topic": "bench"}, namespace="/chat", timeout=30)
-            assert asked["ok"], asked
+            asked = await _call_retrying(member, "chat:request", {"topic": "bench"})
             members[asked["conversation_id"]] = member
 
     await asyncio.gather(*(ask() for _ in range(n)))
@@ -60,7 +60,7 @@ async def app_pairs(
 
     async def take(peer: Party) -> None:
         while len(pairs) < n:
-            taken = await peer.sio.call("chat:accept", {}, namespace="/chat", timeout=30)
+            taken = await _call_retrying(peer, "chat:accept", {}, answers=("queue_empty", "already_taken"))
             if taken["ok"]:
                 pairs.append((members[taken["conversation_id"]], peer, taken["conversation_id"]))
             elif taken["error"]["code"] == "queue_empty":
@@ -69,6 +69,18 @@ async def app_pairs(
     await asyncio.gather(*(take(peer) for peer in peer_parties))
     assert len(pairs) == n, f"{len(pairs)} of {n} conversations assigned"
     return pairs
+
+
+async def _call_retrying(party: Party, event: str, data: dict[str, Any], answers: tuple[str, ...] = ()) -> Any:
+    """As the pages do: `unavailable` (the server briefly out of database connections) is
+    tried again after a pause; any other refusal but `answers` fails the set-up."""
+    for attempt in range(RETRIES):
+        answer = await party.sio.call(event, data, namespace="/chat", timeout=30)
+        if answer["ok"] or answer["error"]["code"] in answers:
+            return answer
+        assert answer["error"]["code"] == "unavailable" and attempt < RETRIES - 1, answer
+        await asyncio.sleep(0.2 * (attempt + 1))
+    raise AssertionError(f"{event} kept failing")
 
 
 async def _send(party: Party, target: str, key: Any, client_id: str, sent_at: dict[str, float]) -> bool:

@@ -66,19 +66,19 @@ class _QueueFanOut:
     def send() -> None:
         waiting = chat.queue_snapshot()
         items = chat.queue_items(waiting)
-        for peer_id in roster.available_peer_ids(clock.now()):
-            _to(peer_id, "queue:update", {"waiting": len(items), "items": items})
+        peer_ids = roster.available_peer_ids(clock.now())
         estimate = chat.wait_estimator()
-        for position, conversation in enumerate(waiting, start=1):
-            _to(
-                conversation.member_id,
-                "chat:queued",
-                {
-                    "conversation_id": conversation.id,
-                    "position": position,
-                    "estimated_wait_minutes": estimate(position),
-                },
-            )
+        queued = [
+            (c.member_id, {"conversation_id": c.id, "position": p, "estimated_wait_minutes": estimate(p)})
+            for p, c in enumerate(waiting, start=1)
+        ]
+        # The connection goes back to the pool before the emits: with a message queue each
+        # emit is a round trip to Redis, and a long queue is hundreds of them.
+        db.session.close()
+        for peer_id in peer_ids:
+            _to(peer_id, "queue:update", {"waiting": len(items), "items": items})
+        for member_id, payload in queued:
+            _to(member_id, "chat:queued", payload)
 
 
 queue_fan_out = _QueueFanOut()
