@@ -110,3 +110,17 @@ def test_real_server_origin_csrf_and_revocation(app, database_url):
         assert peer.disconnected.wait(timeout=1.0), "socket not closed within a second of logout"
         peer.close()
         anonymous.close()
+
+
+def test_a_sockets_kept_user_cannot_be_attached_to_a_session(app):
+    """Socket events share the user kept at connect; attaching it would let one event's
+    commit expire it under the others, so it is refused loudly."""
+    from warmline.extensions import db
+    from warmline.models import User
+
+    with app.app_context():
+        user = db.session.get(User, make_staff(app, "pat", "peer"))
+        db.session.expunge(user)
+        user._kept_for_socket = True  # noqa: SLF001  (as the user loader marks it)
+        with pytest.raises(RuntimeError, match="shared by its events"):
+            db.session.add(user)
