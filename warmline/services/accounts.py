@@ -200,18 +200,19 @@ class SignIn:
     expires_at: datetime
 
 
+def _live() -> tuple[sa.ColumnElement[bool], ...]:
+    """What makes a sign-in usable: the session unrevoked and unexpired, the account enabled
+    (its user joined in)."""
+    return (AuthSession.revoked_at.is_(None), AuthSession.expires_at > clock.now(), User.disabled_at.is_(None))
+
+
 def session_user(token: str) -> SignIn | None:
     """The user behind a live token (unrevoked, unexpired, account enabled), in one query
     that loads the user and only the session's id and expiry: it runs on every request."""
     row = db.session.execute(
         sa.select(User, AuthSession.id, AuthSession.expires_at)
         .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.token_hash == _digest(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > clock.now(),
-            User.disabled_at.is_(None),
-        )
+        .where(AuthSession.token_hash == _digest(token), *_live())
     ).first()
     if row is None:
         return None
@@ -227,12 +228,7 @@ def session_still_valid(auth_session_id: int) -> bool:
         db.session.scalar(
             sa.select(AuthSession.id)
             .join(User, AuthSession.user_id == User.id)
-            .where(
-                AuthSession.id == auth_session_id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > clock.now(),
-                User.disabled_at.is_(None),
-            )
+            .where(AuthSession.id == auth_session_id, *_live())
         )
         is not None
     )
