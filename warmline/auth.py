@@ -60,9 +60,11 @@ def _load_user(token: str) -> User | None:
     if kept is not None and kept.usable(token):
         if _monotonic() < kept.recheck_at:
             return kept.user
-        if accounts.session_still_valid(kept.auth_session_id):
-            request.environ[_SOCKET_SIGN_IN] = replace(kept, recheck_at=_next_recheck())
-            return kept.user
+        if not accounts.session_still_valid(kept.auth_session_id):
+            request.environ.pop(_SOCKET_SIGN_IN, None)
+            return None
+        request.environ[_SOCKET_SIGN_IN] = replace(kept, recheck_at=_next_recheck())
+        return kept.user
     found = accounts.session_user(token)
     if found is None:
         request.environ.pop(_SOCKET_SIGN_IN, None)
