@@ -71,7 +71,9 @@ def test_contact_note_by_the_peer_only(app, api, new_api):
     )
     assert saved.status_code == 200
     with app.app_context():
-        assert db.session.get(ContactNote, conversation_id).referral == "988 info given"
+        assert db.session.scalar(
+            sa.select(ContactNote.referral).where(ContactNote.conversation_id == conversation_id)
+        ) == ("988 info given")
 
 
 def test_retention_purge_is_idempotent_and_keeps_retained(app, api, new_api, runner):

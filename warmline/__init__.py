@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application: settings from the environment, then `config` on top (tests)."""
-    from warmline import auth, database, logs, realtime, security, web
+    from warmline import auth, database, i18n, logs, realtime, security, web
     from warmline import config as settings
     from warmline.cli import register_cli
-    from warmline.extensions import csrf, db, limiter, migrate
+    from warmline.extensions import babel, csrf, db, limiter, migrate
 
     app = Flask(
         __name__,
@@ -45,6 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=i18n.select_locale, default_translation_directories=str(ROOT / "warmline" / "translations")
+    )
     logs.init_app(app)
     security.init_app(app)
     auth.init_app(app)

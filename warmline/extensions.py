@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -33,3 +34,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(client_key, default_limits=[])
 socketio = SocketIO()
+babel = Babel()

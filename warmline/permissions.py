@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from warmline.errors import WarmlineError, not_signed_in
 from warmline.logs import audit
-from warmline.models.accounts import ADMIN, COORDINATOR, MEMBER, MODERATOR, PEER, User
+from warmline.models.accounts import ADMIN, BILLING, COORDINATOR, MEMBER, MODERATOR, PEER, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,6 +21,8 @@ PEERS = (PEER,)
 MODERATORS = (MODERATOR, ADMIN)
 COORDINATORS = (COORDINATOR, ADMIN)
 STAFF = (PEER, MODERATOR, COORDINATOR, ADMIN)
+# Payer records: plan member ids and enrolment links are for these roles only.
+BILLERS = (BILLING, ADMIN)
 
 
 def allowed(user: Any, roles: tuple[str, ...]) -> bool:

@@ -1,6 +1,6 @@
 """Typed models, one module per domain. Importing this package registers them all."""
 
-from warmline.models.accounts import AuthSession, LiveSocket, User, UserRole
+from warmline.models.accounts import AuthSession, Credential, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
 from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
 from warmline.models.forums import (
@@ -31,6 +31,7 @@ from warmline.models.shifts import (
 __all__ = [
     "AuthSession",
     "ContactNote",
+    "Credential",
     "Conversation",
     "Escalation",
     "EscalationEntry",

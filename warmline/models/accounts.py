@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,7 +16,9 @@ PEER = "peer"
 MODERATOR = "moderator"
 COORDINATOR = "coordinator"
 ADMIN = "admin"
-STAFF_ROLES = (PEER, MODERATOR, COORDINATOR, ADMIN)
+# Reads and exports payer records; nobody else but admins sees a plan member id.
+BILLING = "billing"
+STAFF_ROLES = (PEER, MODERATOR, COORDINATOR, ADMIN, BILLING)
 
 
 class User(db.Model):
@@ -36,6 +38,8 @@ class User(db.Model):
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Conversations a peer holds at once; None is the organisation's default (trainees: 1).
     chat_capacity: so.Mapped[int | None] = so.mapped_column()
+    # A peer's supervisor (a coordinator): named in reports and payer records.
+    supervisor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     role_rows: so.Mapped[list[UserRole]] = so.relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -113,3 +117,27 @@ class LiveSocket(db.Model):
     )
     process_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     connected_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+
+
+CERTIFIED_PEER_SPECIALIST = "certified_peer_specialist"
+NPI = "npi"
+TRAINING = "training"
+CREDENTIAL_KINDS = (CERTIFIED_PEER_SPECIALIST, NPI, TRAINING)
+
+
+class Credential(db.Model):
+    """A staff member's certification, NPI or training. Payers pay only for peers holding an
+    unexpired certified peer specialist credential on the day of the service."""
+
+    __tablename__ = "staff_credentials"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    number: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    issuer: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    issued_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    # None: does not expire (an NPI).
+    expires_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -80,16 +80,23 @@ class Message(db.Model):
 
 
 class ContactNote(db.Model):
-    """The peer's short record of a contact (never shown to the member)."""
+    """A peer's short record of a contact (never shown to the member). Every peer who held
+    the conversation may write one; after a hand-over the last peer's note is the billing note."""
 
     __tablename__ = "contact_notes"
 
     conversation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("conversations.id"), primary_key=True)
-    peer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    peer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     topics: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     referral: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Minutes of service this peer documents (None: the conversation's own length).
+    service_minutes: so.Mapped[int | None] = so.mapped_column()
+    # Peer-rated distress, 0-10, at the start and the end of the contact.
+    distress_start: so.Mapped[int | None] = so.mapped_column()
+    distress_end: so.Mapped[int | None] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
 
 class Handoff(db.Model):

@@ -528,12 +528,43 @@ def _finish(conversation: Conversation, ended_by: str, reason: str) -> None:
         bus.announce("chat.queue_changed")
 
 
-def save_contact_note(peer: User, conversation_id: Any, topics: str, referral: str, note: str) -> ContactNote:
-    conversation = party_conversation(peer, conversation_id)
-    if conversation.peer_id != peer.id:
-        raise forbidden("Only the conversation's peer writes its contact note.")
-    row = db.session.get(ContactNote, conversation.id) or ContactNote(conversation_id=conversation.id, peer_id=peer.id)
+def held_by(peer_id: int, conversation: Conversation) -> bool:
+    """True when `peer_id` holds the conversation now or held it before a hand-over."""
+    if conversation.peer_id == peer_id:
+        return True
+    return (
+        db.session.scalar(
+            sa.select(Handoff.id)
+            .where(Handoff.conversation_id == conversation.id, Handoff.from_peer_id == peer_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def save_contact_note(
+    peer: User,
+    conversation_id: Any,
+    topics: str,
+    referral: str,
+    note: str,
+    *,
+    service_minutes: int | None = None,
+    distress_start: int | None = None,
+    distress_end: int | None = None,
+) -> ContactNote:
+    """Each peer who held the conversation keeps their own note (a hand-over leaves the first
+    peer's note with them); the member never sees any of it."""
+    conversation = db.session.get(Conversation, conversation_id) if isinstance(conversation_id, int) else None
+    if conversation is None or not held_by(peer.id, conversation):
+        raise forbidden("Only a peer who held this conversation writes a contact note for it.")
+    row = db.session.get(ContactNote, (conversation.id, peer.id)) or ContactNote(
+        conversation_id=conversation.id, peer_id=peer.id
+    )
     row.topics, row.referral, row.note = topics, referral, note
+    row.service_minutes, row.distress_start, row.distress_end = service_minutes, distress_start, distress_end
+    if row.created_at is not None:
+        row.updated_at = clock.now()
     db.session.add(row)
     db.session.commit()
     return row

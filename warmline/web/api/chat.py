@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from warmline.permissions import MEMBERS, PEERS, roles_required
 from warmline.services import chat
-from warmline.validation import optional, text
+from warmline.validation import integer, optional, text
 from warmline.web.api import body, bp, ok
 
 
@@ -54,7 +54,28 @@ def contact_note(conversation_id: int) -> tuple[Response, int]:
             "topics": optional(text(max_len=300, min_len=0), ""),
             "referral": optional(text(max_len=300, min_len=0), ""),
             "note": optional(text(max_len=4000, min_len=0, multiline=True), ""),
+            "service_minutes": optional(integer(minimum=0, maximum=24 * 60)),
+            "distress_start": optional(integer(minimum=0, maximum=10)),
+            "distress_end": optional(integer(minimum=0, maximum=10)),
         }
     )
-    note = chat.save_contact_note(current_user, conversation_id, data["topics"], data["referral"], data["note"])
-    return ok(note={"topics": note.topics, "referral": note.referral, "note": note.note})
+    note = chat.save_contact_note(
+        current_user,
+        conversation_id,
+        data["topics"],
+        data["referral"],
+        data["note"],
+        service_minutes=data["service_minutes"],
+        distress_start=data["distress_start"],
+        distress_end=data["distress_end"],
+    )
+    return ok(
+        note={
+            "topics": note.topics,
+            "referral": note.referral,
+            "note": note.note,
+            "service_minutes": note.service_minutes,
+            "distress_start": note.distress_start,
+            "distress_end": note.distress_end,
+        }
+    )
