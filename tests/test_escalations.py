@@ -307,3 +307,14 @@ def test_entries_are_chained_in_order(app, scene):
         entry = db.session.scalar(sa.select(EscalationEntry))
         assert escalation.ledger_seq == 1 and escalation.prev_hash == escalations.GENESIS
         assert entry.ledger_seq == 2 and entry.prev_hash == escalation.hash
+
+
+def test_a_peer_cannot_close_their_own_escalation(app, scene):
+    """Closing takes an escalation out of the coordinator's open list: a coordinator's step."""
+    escalation_id = escalate(scene, risk_level="moderate", action="safety_plan")["escalation_id"]
+    refused = scene["peer_api"].post(f"/api/v1/escalations/{escalation_id}/followups", {"kind": "closed"})
+    assert refused.status_code == 403 and error_of(refused)["code"] == "forbidden"
+    with app.app_context():
+        assert not escalations.status_of(escalations.get(escalation_id))["closed"]
+    closed = scene["coordinator_api"].post(f"/api/v1/escalations/{escalation_id}/followups", {"kind": "closed"})
+    assert closed.status_code == 201

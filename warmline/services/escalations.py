@@ -30,6 +30,8 @@ from warmline.services.hours import iso
 GENESIS = "0" * 64
 COORDINATOR_ROLES = ("coordinator", "admin")
 REVIEW_LEVELS = ("high", "imminent")
+# Steps of supervision (docs/escalation.md): closing takes it off the coordinator's open list.
+COORDINATOR_KINDS = ("acknowledged", "cosign", "followup_assigned", "closed")
 _LEDGER_LOCK = 731_205  # PostgreSQL advisory lock: one ledger append at a time
 
 
@@ -221,8 +223,8 @@ def append(author: User, escalation_id: int, kind: str, data: dict[str, Any]) ->
         raise forbidden("Only coordinators and the peer who escalated can add to this record.")
     if kind not in ENTRY_KINDS or kind == "alert_broadened":
         raise invalid("kind", f"kind is one of: {', '.join(k for k in ENTRY_KINDS if k != 'alert_broadened')}.")
-    if kind in ("acknowledged", "cosign", "followup_assigned") and not _is_coordinator(author):
-        raise forbidden("Only a coordinator acknowledges, co-signs or assigns a follow-up.")
+    if kind in COORDINATOR_KINDS and not _is_coordinator(author):
+        raise forbidden("Only a coordinator acknowledges, co-signs, assigns a follow-up or closes an escalation.")
     state = status_of(escalation)
     if state["closed"] and kind != "correction":
         raise WarmlineError("closed", "This escalation is closed; only a correction can be added.", 409)
