@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("WARMLINE_LEDGER_KEY", "test-ledger-key")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
 
@@ -102,10 +103,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator:
+def app(database_url: str, tmp_path: Path) -> Iterator:
     from warmline.extensions import db
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    # Each test's escalation ledger is anchored in its own file.
+    anchor = str(tmp_path / "ledger_anchor.json")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "LEDGER_ANCHOR_PATH": anchor})
     yield app
     with app.app_context():
         db.session.remove()

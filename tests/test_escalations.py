@@ -15,7 +15,15 @@ from tests.support import error_of, make_staff
 from tests.test_chat import start_conversation
 from warmline import clock
 from warmline.extensions import db
-from warmline.models import Conversation, Escalation, EscalationEntry, EscalationRead, Outbox, PeerAvailability
+from warmline.models import (
+    Conversation,
+    Escalation,
+    EscalationCheckpoint,
+    EscalationEntry,
+    EscalationRead,
+    Outbox,
+    PeerAvailability,
+)
 from warmline.services import escalations, sweeper
 
 
@@ -151,7 +159,8 @@ def test_verify_detects_a_tampered_row(app, scene, runner):
     api = scene["coordinator_api"]
     api.post(f"/api/v1/escalations/{escalation_id}/followups", {"kind": "acknowledged"})
     api.post(f"/api/v1/escalations/{escalation_id}/followups", {"note": "called member back"})
-    assert "chain intact (3 rows)" in runner.invoke(args=["escalations", "verify"]).output
+    # The keyed chain's checkpoint, then the escalation and its two entries.
+    assert "chain intact (4 rows" in runner.invoke(args=["escalations", "verify"]).output
     with app.app_context():
         engine = db.engine
         with engine.begin() as conn:
@@ -172,7 +181,7 @@ def test_verify_detects_a_tampered_row(app, scene, runner):
                     )
                 )
     result = runner.invoke(args=["escalations", "verify"])
-    assert result.exit_code != 0 and "broken at row 3" in result.output
+    assert result.exit_code != 0 and "broken at row 4" in result.output
 
 
 def test_followups_closing_rules_and_cosign(app, scene):
@@ -303,10 +312,12 @@ def test_entries_are_chained_in_order(app, scene):
     escalation_id = escalate(scene)["escalation_id"]
     scene["coordinator_api"].post(f"/api/v1/escalations/{escalation_id}/followups", {"kind": "acknowledged"})
     with app.app_context():
+        checkpoint = db.session.scalar(sa.select(EscalationCheckpoint))
         escalation = db.session.get(Escalation, escalation_id)
         entry = db.session.scalar(sa.select(EscalationEntry))
-        assert escalation.ledger_seq == 1 and escalation.prev_hash == escalations.GENESIS
-        assert entry.ledger_seq == 2 and entry.prev_hash == escalation.hash
+        assert checkpoint.ledger_seq == 1 and checkpoint.prev_hash == escalations.GENESIS
+        assert escalation.ledger_seq == 2 and escalation.prev_hash == checkpoint.hash
+        assert entry.ledger_seq == 3 and entry.prev_hash == escalation.hash
 
 
 def test_a_peer_cannot_close_their_own_escalation(app, scene):

@@ -119,13 +119,23 @@ escalations_cli = AppGroup("escalations", help="The escalation record.")
 
 
 @escalations_cli.command("verify")
-def escalations_verify() -> None:
-    """Check the hash chain of the escalation record; report the first broken link."""
-    from warmline.services import escalations
+@click.option(
+    "--rows", type=int, default=None, help="Compare with this anchor (e.g. from the log) instead of the file."
+)
+@click.option("--head", default=None, help="The anchored head hash that goes with --rows.")
+def escalations_verify(rows: int | None, head: str | None) -> None:
+    """Check the keyed hash chain of the escalation record and its last anchor; report the
+    first broken link or a missing tail."""
+    from warmline.services import escalations, ledger
 
-    result = escalations.verify()
+    if (rows is None) != (head is None):
+        raise click.UsageError("--rows and --head go together")
+    result = escalations.verify(ledger.Anchor(rows, head) if rows is not None and head else None)
     if result.ok:
-        click.echo(f"escalations: chain intact ({result.rows} rows)")
+        anchored = "matches its last anchor" if result.anchored else "no anchor found: a removed tail would go unseen"
+        click.echo(
+            f"escalations: chain intact ({result.rows} rows, {result.legacy_rows} before the keyed chain; {anchored})"
+        )
         return
     raise click.ClickException(f"escalations: chain broken at row {result.broken_at}: {result.reason}")
 

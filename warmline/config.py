@@ -20,9 +20,9 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def secret_key_from(instance_path: Path) -> str:
+def secret_key_from(instance_path: Path, name: str = "secret_key", variable: str = "SECRET_KEY") -> str:
     """The key kept under instance/, created once; O_EXCL makes the first process win."""
-    path = instance_path / "secret_key"
+    path = instance_path / name
     instance_path.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -30,7 +30,7 @@ def secret_key_from(instance_path: Path) -> str:
         key = path.read_text().strip()
         if key:
             return key
-        raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY") from None
+        raise RuntimeError(f"{path} is empty: delete it or set {variable}") from None
     with os.fdopen(fd, "w") as out:
         key = secrets.token_urlsafe(48)
         out.write(key)
@@ -47,6 +47,11 @@ def from_environment(instance_path: Path) -> dict[str, object]:
     origins = os.environ.get("WARMLINE_ALLOWED_ORIGINS", "")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secret_key_from(instance_path),
+        # The escalation ledger's HMAC key: never stored in the database it protects.
+        "LEDGER_KEY": os.environ.get("WARMLINE_LEDGER_KEY")
+        or secret_key_from(instance_path, "ledger_key", "WARMLINE_LEDGER_KEY"),
+        # Where the ledger's head is anchored after each append (default: under instance/).
+        "LEDGER_ANCHOR_PATH": os.environ.get("WARMLINE_LEDGER_ANCHOR") or None,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

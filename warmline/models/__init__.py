@@ -2,7 +2,7 @@
 
 from warmline.models.accounts import AuthSession, Credential, LiveSocket, User, UserRole
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
-from warmline.models.escalations import Escalation, EscalationEntry, EscalationRead, Outbox
+from warmline.models.escalations import Escalation, EscalationCheckpoint, EscalationEntry, EscalationRead, Outbox
 from warmline.models.forums import (
     Flag,
     Forum,
@@ -34,6 +34,7 @@ __all__ = [
     "Credential",
     "Conversation",
     "Escalation",
+    "EscalationCheckpoint",
     "EscalationEntry",
     "EscalationRead",
     "Flag",

@@ -74,6 +74,21 @@ class EscalationEntry(db.Model):
     author: so.Mapped[User | None] = so.relationship(lazy="joined")
 
 
+class EscalationCheckpoint(db.Model):
+    """Where the keyed chain starts: the rows before it (`legacy_rows`) keep their unkeyed
+    links; this row and every later one are linked under the ledger key named by `key_id`."""
+
+    __tablename__ = "escalation_checkpoints"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ledger_seq: so.Mapped[int] = so.mapped_column(unique=True)
+    legacy_rows: so.Mapped[int]
+    key_id: so.Mapped[str] = so.mapped_column(sa.String(16))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+
 class EscalationRead(db.Model):
     """Every read of escalation records: who, when, what (a list, one record, the CSV)."""
 

@@ -1,14 +1,11 @@
 """Escalations: when a conversation turns into a crisis the peer records what was done; the
 on-call coordinator hears at once; later steps are appended, never edited. The record is
-hash-chained so that any change to a stored row is detectable (`verify`)."""
+a keyed, anchored hash chain (warmline/services/ledger.py) so that a change is detectable."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,19 +17,28 @@ from sqlalchemy.orm import Session
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden, invalid, not_found
 from warmline.extensions import db
-from warmline.models import Escalation, EscalationEntry, EscalationRead, Message, Outbox, User, UserRole
+from warmline.models import (
+    Escalation,
+    EscalationCheckpoint,
+    EscalationEntry,
+    EscalationRead,
+    Message,
+    Outbox,
+    User,
+    UserRole,
+)
 from warmline.models.escalations import ACTIONS, CONSENT, ENTRY_KINDS, ESCALATION_RISKS, NEEDS_OUTCOME_TO_CLOSE
 
 __all__ = ["ENTRY_KINDS", "REVIEW_LEVELS"]
 from warmline.services import chat, roster
 from warmline.services.hours import iso
+from warmline.services.ledger import GENESIS, Verification, record_anchor, seal, verify
 
-GENESIS = "0" * 64
+__all__ += ["GENESIS", "Verification", "verify"]
 COORDINATOR_ROLES = ("coordinator", "admin")
 REVIEW_LEVELS = ("high", "imminent")
 # Steps of supervision (docs/escalation.md): closing takes it off the coordinator's open list.
 COORDINATOR_KINDS = ("acknowledged", "cosign", "followup_assigned", "closed")
-_LEDGER_LOCK = 731_205  # PostgreSQL advisory lock: one ledger append at a time
 
 
 class AppendOnlyError(RuntimeError):
@@ -42,99 +48,10 @@ class AppendOnlyError(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_changes(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Escalation | EscalationEntry) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, Escalation | EscalationEntry | EscalationCheckpoint) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
             raise AppendOnlyError("the escalation record is append-only: append a correction instead")
-
-
-# The chain ------------------------------------------------------------------------------
-
-
-def _canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _digest(payload: dict[str, Any], prev_hash: str) -> str:
-    return hashlib.sha256((prev_hash + _canonical(payload)).encode()).hexdigest()
-
-
-def escalation_content(e: Escalation) -> dict[str, Any]:
-    return {
-        "type": "escalation",
-        "seq": e.ledger_seq,
-        "conversation_id": e.conversation_id,
-        "peer_id": e.peer_id,
-        "member_id": e.member_id,
-        "risk_level": e.risk_level,
-        "action": e.action,
-        "consent": e.consent,
-        "notes": e.notes,
-        "created_at": iso(e.created_at),
-    }
-
-
-def entry_content(e: EscalationEntry) -> dict[str, Any]:
-    return {
-        "type": "entry",
-        "seq": e.ledger_seq,
-        "escalation_id": e.escalation_id,
-        "author_id": e.author_id,
-        "kind": e.kind,
-        "data": e.data,
-        "created_at": iso(e.created_at),
-    }
-
-
-def _ledger() -> sa.Subquery:
-    return sa.union_all(
-        sa.select(Escalation.ledger_seq.label("seq"), Escalation.hash.label("hash")),
-        sa.select(EscalationEntry.ledger_seq.label("seq"), EscalationEntry.hash.label("hash")),
-    ).subquery()
-
-
-def _next_link() -> tuple[int, str]:
-    """The next sequence number and the hash it chains to; serialised on PostgreSQL by an
-    advisory lock, on SQLite by its single writer (and the unique sequence as a backstop)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK})
-    ledger = _ledger()
-    last = db.session.execute(sa.select(ledger.c.seq, ledger.c.hash).order_by(ledger.c.seq.desc()).limit(1)).first()
-    return (last.seq + 1, last.hash) if last else (1, GENESIS)
-
-
-def _seal(row: Escalation | EscalationEntry) -> None:
-    row.ledger_seq, row.prev_hash = _next_link()
-    row.created_at = row.created_at or clock.now()
-    content = escalation_content(row) if isinstance(row, Escalation) else entry_content(row)
-    row.hash = _digest(content, row.prev_hash)
-
-
-@dataclass
-class Verification:
-    ok: bool
-    rows: int
-    broken_at: int | None = None
-    reason: str = ""
-
-
-def verify() -> Verification:
-    """Walks the chain from the first row: reports the first sequence number whose content,
-    link or position does not hold."""
-    rows: list[tuple[int, str, str, dict[str, Any]]] = []
-    for e in db.session.scalars(sa.select(Escalation)):
-        rows.append((e.ledger_seq, e.prev_hash, e.hash, escalation_content(e)))
-    for x in db.session.scalars(sa.select(EscalationEntry)):
-        rows.append((x.ledger_seq, x.prev_hash, x.hash, entry_content(x)))
-    rows.sort(key=lambda r: r[0])
-    previous = GENESIS
-    for expected_seq, (seq, prev_hash, stored_hash, content) in enumerate(rows, start=1):
-        if seq != expected_seq:
-            return Verification(False, len(rows), expected_seq, f"row {expected_seq} is missing")
-        if prev_hash != previous:
-            return Verification(False, len(rows), seq, f"row {seq} does not link to row {seq - 1}")
-        if _digest(content, prev_hash) != stored_hash:
-            return Verification(False, len(rows), seq, f"row {seq} was changed after it was written")
-        previous = stored_hash
-    return Verification(True, len(rows))
 
 
 # Writing --------------------------------------------------------------------------------
@@ -181,7 +98,7 @@ def escalate(
         notes=notes,
         created_at=clock.now(),
     )
-    _seal(escalation)
+    seal(escalation)
     db.session.add(escalation)
     db.session.flush()
     conversation.retain = True
@@ -198,6 +115,7 @@ def escalate(
         roster.pause_taking_chats(peer)
         bus.announce("escalation.debrief", peer_id=peer.id, escalation_id=escalation.id)
     db.session.commit()
+    record_anchor()
     return escalation
 
 
@@ -242,10 +160,11 @@ def append(author: User, escalation_id: int, kind: str, data: dict[str, Any]) ->
     entry = EscalationEntry(
         escalation_id=escalation.id, author_id=author.id, kind=kind, data=data, created_at=clock.now()
     )
-    _seal(entry)
+    seal(entry)
     db.session.add(entry)
     db.session.flush()
     db.session.commit()
+    record_anchor()
     return entry
 
 
@@ -265,7 +184,7 @@ def broaden_unacknowledged(now: datetime) -> list[int]:
             data={"after_seconds": int(limit.total_seconds())},
             created_at=now,
         )
-        _seal(entry)
+        seal(entry)
         db.session.add(entry)
         db.session.flush()
         _queue_alert(
@@ -279,6 +198,8 @@ def broaden_unacknowledged(now: datetime) -> list[int]:
         )
         done.append(escalation.id)
     db.session.commit()
+    if done:
+        record_anchor()
     return done
 
 
