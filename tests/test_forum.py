@@ -87,14 +87,11 @@ def test_flags_one_per_member_and_auto_hide(app, new_api, board):
     author = trusted_member(new_api, board)
     post = new_thread(author, "x", "an opinion").get_json()["post"]
     thread_id = post["thread_id"]
-    flaggers = []
-    for _ in range(3):
-        flagger = new_api()
-        flagger.join()
-        flaggers.append(flagger)
+    flaggers = [trusted_member(new_api, board) for _ in range(3)]
     assert flaggers[0].post(f"/api/v1/posts/{post['id']}/flags", {"reason": "unkind"}).get_json() == {
         "ok": True,
         "flags": 1,
+        "weight": 1.0,
         "hidden": False,
     }
     assert flaggers[0].post(f"/api/v1/posts/{post['id']}/flags", {"reason": "again"}).status_code == 409
@@ -105,6 +102,75 @@ def test_flags_one_per_member_and_auto_hide(app, new_api, board):
     assert board.get(f"/api/v1/threads/{thread_id}").get_json()["posts"][0]["status"] == "hidden"
     board.post(f"/api/v1/moderation/posts/{post['id']}", {"action": "restore", "note": "not a rule break"})
     assert flaggers[0].get(f"/api/v1/threads/{thread_id}").get_json()["posts"][0]["status"] == "published"
+
+
+def test_fresh_members_flags_count_half_and_a_moderators_hides_at_once(app, new_api, board):
+    """Three fresh anonymous members cannot hide a post; six can (the threshold is 3)."""
+    author = trusted_member(new_api, board)
+    post = new_thread(author, "x", "an opinion").get_json()["post"]
+    answers = []
+    for _ in range(5):
+        fresh = new_api()
+        fresh.join()
+        answers.append(fresh.post(f"/api/v1/posts/{post['id']}/flags", {"reason": "unkind"}).get_json())
+    assert [a["weight"] for a in answers] == [0.5, 1.0, 1.5, 2.0, 2.5]
+    assert not any(a["hidden"] for a in answers)
+    sixth = new_api()
+    sixth.join()
+    assert sixth.post(f"/api/v1/posts/{post['id']}/flags", {"reason": "unkind"}).get_json()["hidden"] is True
+    other = new_thread(author, "y", "another opinion").get_json()["post"]
+    assert board.post(f"/api/v1/posts/{other['id']}/flags", {"reason": "rule 3"}).get_json()["hidden"] is True
+
+
+def test_the_flag_threshold_is_configurable(app, new_api, board):
+    app.config["FORUM_FLAGS_TO_HIDE"] = 1
+    author = trusted_member(new_api, board)
+    post = new_thread(author, "x", "an opinion").get_json()["post"]
+    flagger = trusted_member(new_api, board)
+    assert flagger.post(f"/api/v1/posts/{post['id']}/flags", {"reason": "unkind"}).get_json()["hidden"] is True
+
+
+def queue_reasons(board) -> dict[int, list[str]]:
+    return {i["post"]["id"]: i["reasons"] for i in board.get("/api/v1/moderation/queue").get_json()["items"]}
+
+
+def test_an_edit_goes_through_the_same_decision_as_a_new_post(app, new_api, board):
+    member = trusted_member(new_api, board)
+    assert board.post("/api/v1/moderation/watched-words", {"word": "meetup", "action": "hold"}).status_code == 201
+    post = new_thread(member, "x", "hello all").get_json()["post"]
+    assert post["status"] == "published"
+    edited = member.patch(f"/api/v1/posts/{post['id']}", {"body": "anyone up for a meetup?"})
+    assert edited.get_json()["post"]["status"] == "pending"
+    assert queue_reasons(board)[post["id"]] == ["watched word (hold): meetup", "edited"]
+    assert member.get("/api/v1/me/notices").get_json()["notices"][0]["kind"] == "held"
+    stranger = new_api()
+    stranger.join()
+    assert stranger.get(f"/api/v1/threads/{post['thread_id']}").status_code == 404
+    # A link from a member with few posts is held, written new or added by an edit.
+    reply = member.post(f"/api/v1/threads/{post['thread_id']}/posts", {"body": "see you"}).get_json()["post"]
+    assert reply["status"] == "published"
+    linked = member.patch(f"/api/v1/posts/{reply['id']}", {"body": "see https://pills.com/cheap"})
+    assert linked.get_json()["post"]["status"] == "pending"
+    assert queue_reasons(board)[reply["id"]] == ["link from a new member", "edited"]
+    assert new_thread(member, "z", "[my blog](https://pills.com/)").get_json()["post"]["status"] == "pending"
+
+
+def test_an_edit_by_a_member_not_yet_trusted_is_held_again(app, new_api, board):
+    member = new_api()
+    member.join()
+    post = new_thread(member, "x", "hi").get_json()["post"]
+    board.post(f"/api/v1/moderation/posts/{post['id']}", {"action": "approve"})
+    edited = member.patch(f"/api/v1/posts/{post['id']}", {"body": "something else entirely"})
+    assert edited.get_json()["post"]["status"] == "pending"
+    assert "new member" in queue_reasons(board)[post["id"]]
+
+
+def test_a_risky_edit_is_held_urgent(app, new_api, board):
+    member = trusted_member(new_api, board)
+    post = new_thread(member, "x", "fine today").get_json()["post"]
+    member.patch(f"/api/v1/posts/{post['id']}", {"body": "I want to kill myself"})
+    item = board.get("/api/v1/moderation/queue").get_json()["items"][0]
+    assert item["post"]["id"] == post["id"] and item["urgent"] and item["risk"] == "high"
 
 
 def test_claims_keep_two_moderators_apart(app, new_api, board):

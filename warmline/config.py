@@ -85,6 +85,9 @@ TUNABLE = (
     "PROCESS_TIMEOUT",
     "ESCALATION_ACK_SECONDS",
     "ESCALATION_FOLLOWUP_SECONDS",
+    "FORUM_NEW_MEMBER_HOLD",
+    "FORUM_FLAGS_TO_HIDE",
+    "FORUM_LINK_HOLD",
 )
 
 
@@ -153,6 +156,8 @@ DEFAULTS: dict[str, object] = {
     # Forums.
     "FORUM_NEW_MEMBER_HOLD": 2,
     "FORUM_FLAGS_TO_HIDE": 3,
+    # A member with fewer published posts than this has a post with a link held for review.
+    "FORUM_LINK_HOLD": 5,
     "FORUM_EDIT_MINUTES": 30,
     "FORUM_PAGE_SIZE": 25,
     "FORUM_CLAIM_MINUTES": 15,

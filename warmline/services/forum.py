@@ -29,6 +29,7 @@ from warmline.models import (
     WatchedWord,
 )
 from warmline.models.forums import HIDDEN, PENDING, PUBLISHED
+from warmline.permissions import MODERATORS
 from warmline.sanitize import render
 from warmline.services import risk
 from warmline.services.hours import iso
@@ -76,8 +77,19 @@ def _watched(text: str) -> list[WatchedWord]:
     ]
 
 
+def is_trusted(user: User) -> bool:
+    """Staff, and members whose first posts (FORUM_NEW_MEMBER_HOLD) are no longer held."""
+    return not user.is_member or _published_count(user.id) >= current_app.config["FORUM_NEW_MEMBER_HOLD"]
+
+
+def _has_link(text: str) -> bool:
+    # What the sanitiser would turn into a link (Markdown links and bare addresses alike).
+    return "<a " in render(text)
+
+
 def decide(author: User, text: str, now: datetime) -> Decision:
-    """Published or held, and why. Refuses a silenced member and a blocked word."""
+    """Published or held, and why: the one decision for a new post and an edit alike.
+    Refuses a silenced member and a blocked word."""
     silence = active_silence(author.id, now)
     if silence is not None:
         raise WarmlineError(
@@ -98,9 +110,14 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     if decision.risk_level in ("high", "imminent"):
         decision.status, decision.urgent, decision.review = PENDING, True, True
         decision.reasons.append(f"risk: {decision.risk_level}")
-    if author.is_member and _published_count(author.id) < current_app.config["FORUM_NEW_MEMBER_HOLD"]:
-        decision.status, decision.review = PENDING, True
-        decision.reasons.append("new member")
+    if author.is_member:
+        published = _published_count(author.id)
+        if published < current_app.config["FORUM_NEW_MEMBER_HOLD"]:
+            decision.status, decision.review = PENDING, True
+            decision.reasons.append("new member")
+        if published < current_app.config["FORUM_LINK_HOLD"] and _has_link(text):
+            decision.status, decision.review = PENDING, True
+            decision.reasons.append("link from a new member")
     return decision
 
 
@@ -135,10 +152,18 @@ def _publish_effects(post: Post, now: datetime) -> None:
     post.thread.last_activity_at = now
 
 
-def _file(post: Post, decision: Decision) -> None:
+def _file(post: Post, decision: Decision, *, edited: bool = False, held_now: bool = False) -> None:
+    """Files the post for review as decided (reopening its item after an edit) and tells a
+    member whose post is now held."""
     if decision.review:
-        db.session.add(ReviewItem(post_id=post.id, reasons=decision.reasons, urgent=decision.urgent))
-    if post.status == PENDING:
+        reasons = decision.reasons + (["edited"] if edited else [])
+        item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.post_id == post.id)) if edited else None
+        if item is None:
+            db.session.add(ReviewItem(post_id=post.id, reasons=reasons, urgent=decision.urgent))
+        else:
+            item.reasons, item.open = [*item.reasons, *reasons], True
+            item.urgent = item.urgent or decision.urgent
+    if held_now:
         message = (
             ("Your post is waiting for a moderator. " + OUTREACH)
             if decision.urgent
@@ -170,7 +195,7 @@ def _write(author: User, thread: Thread, body: str, decision: Decision, now: dat
     db.session.flush()
     if post.status == PUBLISHED:
         _publish_effects(post, now)
-    _file(post, decision)
+    _file(post, decision, held_now=post.status == PENDING)
     db.session.commit()
     return Written(thread, post, OUTREACH if decision.urgent else None)
 
@@ -287,18 +312,22 @@ def _own_post(author: User, post_id: int) -> Post:
 
 
 def edit(author: User, post_id: int, body: str) -> Post:
+    """An edit goes through the same decision as a new post: a published post that would now
+    be held goes back to pending (and to the queue) until a moderator looks at it."""
     post = _own_post(author, post_id)
     if clock.now() - post.created_at > timedelta(minutes=current_app.config["FORUM_EDIT_MINUTES"]):
         raise conflict("edit_window_closed", "Posts can be edited for 30 minutes after posting.")
     body = _text(body, "body", BODY_MAX)
-    decision = decide(author, body, clock.now())
+    now = clock.now()
+    text = f"{post.thread.title}\n{post.thread.content_warning or ''}\n{body}" if post.is_opening else body
+    decision = decide(author, text, now)
     db.session.add(PostRevision(post_id=post.id, body=post.body))
-    post.body, post.body_html, post.edited_at = body, render(body), clock.now()
-    if decision.urgent and post.status == PUBLISHED:
+    post.body, post.body_html, post.edited_at = body, render(body), now
+    post.risk = decision.risk_level
+    held_now = decision.status == PENDING and post.status == PUBLISHED
+    if held_now:
         set_status(post, PENDING)
-        decision.review = True
-    if decision.review and db.session.scalar(sa.select(ReviewItem).where(ReviewItem.post_id == post.id)) is None:
-        db.session.add(ReviewItem(post_id=post.id, reasons=decision.reasons + ["edited"], urgent=decision.urgent))
+    _file(post, decision, edited=True, held_now=held_now)
     db.session.commit()
     return post
 
@@ -323,8 +352,16 @@ def send_support(member: User, post_id: int) -> int:
     return post.support_count
 
 
+def flag_weight(user: User) -> float:
+    """A moderator's flag hides at once; a member not trusted yet counts half."""
+    if user.has_role(*MODERATORS):
+        return float(current_app.config["FORUM_FLAGS_TO_HIDE"])
+    return 1.0 if is_trusted(user) else 0.5
+
+
 def flag(member: User, post_id: int, reason: str) -> dict[str, Any]:
-    """One flag per member per post; at the configured number the post is hidden until reviewed."""
+    """One flag per member per post; when the flags' weight reaches the configured number the
+    post is hidden until reviewed."""
     post = db.session.get(Post, post_id)
     if post is None or post.status != PUBLISHED:
         raise not_found("That post")
@@ -335,18 +372,21 @@ def flag(member: User, post_id: int, reason: str) -> dict[str, Any]:
         raise conflict("already_flagged", "You have already flagged this post. Thank you.")
     db.session.add(Flag(post_id=post.id, member_id=member.id, reason=reason))
     db.session.flush()
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Flag).where(Flag.post_id == post.id)) or 0
+    flaggers = list(
+        db.session.scalars(sa.select(User).join(Flag, Flag.member_id == User.id).where(Flag.post_id == post.id))
+    )
+    weight = sum(flag_weight(u) for u in flaggers)
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.post_id == post.id))
     if item is None:
         item = ReviewItem(post_id=post.id, reasons=[])
         db.session.add(item)
     item.reasons = [*item.reasons, f"flagged: {reason}"]
     item.open = True
-    hidden = count >= current_app.config["FORUM_FLAGS_TO_HIDE"]
+    hidden = weight >= current_app.config["FORUM_FLAGS_TO_HIDE"]
     if hidden:
         set_status(post, HIDDEN)
     db.session.commit()
-    return {"flags": count, "hidden": hidden}
+    return {"flags": len(flaggers), "weight": weight, "hidden": hidden}
 
 
 def notices(member: User) -> list[Notice]:
