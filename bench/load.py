@@ -82,5 +82,7 @@ async def sign_in(http: aiohttp.ClientSession, url: str, path: str, body: dict[s
         csrf = (await r.json())["csrf_token"]
     async with http.post(f"{url}{path}", json=body, headers={"X-CSRFToken": csrf}) as r:
         assert r.status in (200, 201), await r.text()
+        # Signing in rotates the token; the answer carries the new one.
+        csrf = (await r.json()).get("csrf_token", csrf)
     cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
     return cookie, csrf

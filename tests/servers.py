@@ -92,7 +92,13 @@ class Browser:
         self.disconnected = threading.Event()
 
     def post(self, path: str, json: Any = None) -> requests.Response:
-        return self.http.post(f"{self.base_url}{path}", json={} if json is None else json, timeout=10)
+        response = self.http.post(f"{self.base_url}{path}", json={} if json is None else json, timeout=10)
+        # Signing in rotates the CSRF token; the answer carries the new one (CONTRACT.md).
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            token = response.json().get("csrf_token")
+            if token:
+                self.csrf_token = self.http.headers["X-CSRFToken"] = token
+        return response
 
     def join(self) -> dict[str, Any]:
         return self.post("/api/v1/members").json()

@@ -39,7 +39,12 @@ class Api:
 
     def _write(self, method: str, path: str, json: Any = None, **kwargs: Any):
         headers = {"X-CSRFToken": self.csrf_token, **kwargs.pop("headers", {})}
-        return self.client.open(path, method=method, json={} if json is None else json, headers=headers, **kwargs)
+        response = self.client.open(path, method=method, json={} if json is None else json, headers=headers, **kwargs)
+        # Signing in rotates the CSRF token; the answer carries the new one (CONTRACT.md).
+        answer = response.get_json(silent=True)
+        if isinstance(answer, dict) and "csrf_token" in answer:
+            self._token = answer["csrf_token"]
+        return response
 
     def post(self, path: str, json: Any = None, **kwargs: Any):
         return self._write("POST", path, json, **kwargs)

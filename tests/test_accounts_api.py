@@ -49,7 +49,7 @@ def test_member_chooses_a_free_clean_handle(api, new_api):
 
 def test_bad_handle_is_refused_with_the_field_named_and_nothing_created(app, api):
     before = count_users(app)
-    for bad in ["Adm1n", "ab", "peer_helper", "Sam\u200bmy", "x" * 40, "555 123 4567"]:
+    for bad in ["Adm1n", "ab", "peer_helper", "Adm\u200bin", "x" * 40, "555 123 4567"]:
         response = api.post("/api/v1/members", {"handle": bad})
         assert response.status_code == 400, bad
         assert error_of(response)["field"] == "handle"

@@ -44,9 +44,7 @@ def test_accepted(raw, stored):
         "staff_sam",
         "Warmline",
         "аdmin",  # Cyrillic а: mixed script and look-alike
-        "Sam\u200bmy",
-        "Sam\u202emy",
-        "Sam\u2066my",
+        "Sam\u00admy",  # a soft hyphen: invisible, and not one of those stripped
         "tab\tname",
         "has space",
         "ab",
@@ -63,6 +61,11 @@ def test_refused(raw):
     with pytest.raises(WarmlineError) as refused:
         handles.normalise(raw)
     assert refused.value.extra["field"] == "handle"
+
+
+@pytest.mark.parametrize("raw", ["Sam\u200bmy", "Sam\u202emy", "Sam\u2066my\u2069", "\ufeffSammy"])
+def test_direction_overrides_and_zero_width_characters_are_dropped(raw):
+    assert handles.normalise(raw) == "Sammy"
 
 
 def test_key_folds_case():

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from warmline import clock
@@ -90,6 +90,10 @@ def start(user: User, token: str) -> None:
     """Put a session token, fresh from the account service, into this browser's cookie."""
     user.session_token = token
     login_user(user)
+    # A new CSRF token at sign-in: one seen before it (a shared computer, a planted cookie)
+    # is worth nothing after. The JSON answers carry the new one.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def stop(user: User) -> None:

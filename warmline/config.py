@@ -118,7 +118,11 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     # Forum posts are at most 10,000 characters; JSON escaping can grow that six-fold.
     "MAX_CONTENT_LENGTH": 128 * 1024,
-    "SOCKETIO_MAX_BUFFER": 64 * 1024,
+    # An event larger than SOCKET_MESSAGE_MAX is answered `payload_too_large`; the transport
+    # takes up to SOCKETIO_MAX_BUFFER so that such an event arrives to be answered (beyond it
+    # Engine.IO closes the connection).
+    "SOCKET_MESSAGE_MAX": 64 * 1024,
+    "SOCKETIO_MAX_BUFFER": 256 * 1024,
     # The token lives as long as the session: a chat page stays open for hours.
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_SSL_STRICT": True,

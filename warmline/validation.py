@@ -3,9 +3,12 @@ either returns clean values or raises one `invalid` error naming the field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+
+from flask import request
 
 from warmline.errors import invalid
 
@@ -23,19 +26,56 @@ def optional(validator: Validator, default: Any = None) -> _Optional:
     return _Optional(validator, default)
 
 
+# Bidirectional overrides and isolates, and zero-width characters: in a one-line name (a
+# title, a handle) they only serve to disguise or reorder what others read.
+INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(value: str) -> str:
+    return INVISIBLE.sub("", value)
+
+
+def _encodable(value: str) -> bool:
+    """False for a lone surrogate (JSON allows "\\ud800"; no database stores it)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def clean_text(
+    name: str, value: Any, *, max_len: int, min_len: int = 1, multiline: bool = False, strip: bool = True
+) -> str:
+    """The one rule for member text, from a JSON body, a socket payload or an HTML form."""
+    if not isinstance(value, str):
+        raise invalid(name, f"{name} must be text.")
+    if not multiline:
+        value = strip_invisible(value)
+    if strip:
+        value = value.strip()
+    if "\x00" in value or not _encodable(value) or (not multiline and ("\n" in value or "\r" in value)):
+        raise invalid(name, f"{name} contains characters that are not allowed.")
+    if len(value) < min_len:
+        raise invalid(name, f"{name} is required." if min_len == 1 else f"{name} is at least {min_len} characters.")
+    if len(value) > max_len:
+        raise invalid(name, f"{name} is at most {max_len:,} characters.")
+    return value
+
+
+def refuse_nul_in_forms() -> None:
+    """Before every request: no query or form field (name or value) carries a NUL, which the
+    JSON API refuses too and no page means to store."""
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                field = name.replace("\x00", "")
+                raise invalid(field, f"{field} contains characters that are not allowed.")
+
+
 def text(*, max_len: int, min_len: int = 1, multiline: bool = False, strip: bool = True) -> Validator:
     def check(name: str, value: Any) -> str:
-        if not isinstance(value, str):
-            raise invalid(name, f"{name} must be text.")
-        if strip:
-            value = value.strip()
-        if "\x00" in value or (not multiline and ("\n" in value or "\r" in value)):
-            raise invalid(name, f"{name} contains characters that are not allowed.")
-        if len(value) < min_len:
-            raise invalid(name, f"{name} is required." if min_len == 1 else f"{name} is at least {min_len} characters.")
-        if len(value) > max_len:
-            raise invalid(name, f"{name} is at most {max_len:,} characters.")
-        return value
+        return clean_text(name, value, max_len=max_len, min_len=min_len, multiline=multiline, strip=strip)
 
     return check
 

@@ -4,6 +4,7 @@ handler; the registry lets the permission matrix test cover every event."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from functools import wraps
@@ -36,6 +37,17 @@ def unavailable() -> dict[str, Any]:
     return WarmlineError("unavailable", "The service is briefly unavailable. Please try again.", 503).to_dict()
 
 
+def _size(payload: Any) -> float:
+    try:
+        return len(json.dumps(payload))
+    except (RecursionError, TypeError, ValueError):  # nested past reason, or not JSON at all
+        return float("inf")
+
+
+def too_large() -> WarmlineError:
+    return WarmlineError("payload_too_large", "That is too large to send.", 413)
+
+
 def on_event(
     name: str, *roles: str, fields: Mapping[str, Any], rate: str = "CHAT_EVENT_RATE"
 ) -> Callable[[Handler], Handler]:
@@ -45,6 +57,8 @@ def on_event(
     def decorate(handler: Handler) -> Handler:
         def limited(payload: Any) -> Mapping[str, Any] | None:
             ratelimit.check(current_app.config[rate], name, current_user.id)
+            if _size(payload) > current_app.config["SOCKET_MESSAGE_MAX"]:
+                raise too_large()
             return handler(parse(payload, fields))
 
         guarded = roles_required(*roles)(wraps(handler)(limited))

@@ -123,7 +123,7 @@ def create_staff(username: str, password: str, roles: Iterable[str], handle: str
         raise invalid("username", f"A username is {USERNAME_PATTERN}.")
     check_password(password)
     wanted = _check_roles(roles)
-    display = (handle or username).strip()
+    display = handles.staff_handle(handle or username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise conflict("username_taken", "That username is taken.")
     if _handle_taken(display):

@@ -33,6 +33,7 @@ from warmline.permissions import MODERATORS
 from warmline.sanitize import render
 from warmline.services import risk
 from warmline.services.hours import iso
+from warmline.validation import clean_text
 
 TITLE_MAX, BODY_MAX, WARNING_MAX, REASON_MAX = 150, 10_000, 150, 300
 OUTREACH = (
@@ -121,13 +122,9 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     return decision
 
 
-def _text(value: str, name: str, max_len: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise invalid(name, f"{name} is required.")
-    if len(value) > max_len:
-        raise invalid(name, f"{name} is at most {max_len:,} characters.")
-    return value
+def _text(value: str, name: str, max_len: int, *, multiline: bool = False) -> str:
+    """The same rule as the JSON API's (warmline/validation.py), for HTML forms too."""
+    return clean_text(name, value or "", max_len=max_len, multiline=multiline)
 
 
 def set_status(post: Post, status: str) -> None:
@@ -210,10 +207,8 @@ def get_forum(slug: str) -> Forum:
 def start_thread(author: User, slug: str, title: str, body: str, content_warning: str | None) -> Written:
     forum = get_forum(slug)
     title = _text(title, "title", TITLE_MAX)
-    body = _text(body, "body", BODY_MAX)
-    warning = (content_warning or "").strip() or None
-    if warning and len(warning) > WARNING_MAX:
-        raise invalid("content_warning", f"content_warning is at most {WARNING_MAX} characters.")
+    body = _text(body, "body", BODY_MAX, multiline=True)
+    warning = clean_text("content_warning", content_warning or "", max_len=WARNING_MAX, min_len=0) or None
     now = clock.now()
     decision = decide(author, f"{title}\n{warning or ''}\n{body}", now)
     thread = Thread(
@@ -240,7 +235,7 @@ def reply(author: User, thread_id: int, body: str) -> Written:
     thread = get_thread(thread_id)
     if not thread.visible and thread.author_id != author.id:
         raise not_found("That thread")
-    body = _text(body, "body", BODY_MAX)
+    body = _text(body, "body", BODY_MAX, multiline=True)
     now = clock.now()
     decision = decide(author, body, now)
     return _write(author, thread, body, decision, now, opening=False)
@@ -317,7 +312,7 @@ def edit(author: User, post_id: int, body: str) -> Post:
     post = _own_post(author, post_id)
     if clock.now() - post.created_at > timedelta(minutes=current_app.config["FORUM_EDIT_MINUTES"]):
         raise conflict("edit_window_closed", "Posts can be edited for 30 minutes after posting.")
-    body = _text(body, "body", BODY_MAX)
+    body = _text(body, "body", BODY_MAX, multiline=True)
     now = clock.now()
     text = f"{post.thread.title}\n{post.thread.content_warning or ''}\n{body}" if post.is_opening else body
     decision = decide(author, text, now)

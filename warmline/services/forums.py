@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from warmline.errors import conflict, invalid
 from warmline.extensions import db
 from warmline.models import Forum, HiddenForum, User
+from warmline.validation import clean_text
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -24,7 +25,9 @@ def create_forum(slug: str, title: str, description: str = "") -> Forum:
     if db.session.scalar(sa.select(Forum.id).where(Forum.slug == slug)) is not None:
         raise conflict("slug_taken", f"A forum with the slug {slug!r} exists.")
     position = (db.session.scalar(sa.select(sa.func.max(Forum.position))) or 0) + 1
-    forum = Forum(slug=slug, title=title.strip(), description=description.strip(), position=position)
+    title = clean_text("title", title, max_len=100)
+    description = clean_text("description", description, max_len=500, min_len=0)
+    forum = Forum(slug=slug, title=title, description=description, position=position)
     db.session.add(forum)
     db.session.commit()
     return forum

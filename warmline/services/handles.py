@@ -8,6 +8,7 @@ import secrets
 import unicodedata
 
 from warmline.errors import invalid
+from warmline.validation import strip_invisible
 
 ADJECTIVES = (
     "Amber Brave Bright Calm Clever Cozy Curious Gentle Glad Golden Hopeful Humble Kind "
@@ -100,7 +101,7 @@ def _script(ch: str) -> str:
 
 def normalise(raw: str) -> str:
     """The handle as it will be stored, or an `invalid` error naming what is wrong."""
-    handle = unicodedata.normalize("NFKC", raw).strip()
+    handle = strip_invisible(unicodedata.normalize("NFKC", raw)).strip()
     if any(unicodedata.category(ch) in {"Cf", "Cc", "Co", "Cs", "Cn"} for ch in handle):
         raise invalid("handle", "Handles cannot contain invisible or direction-changing characters.")
     if not MIN_LENGTH <= len(handle) <= MAX_LENGTH:
@@ -120,4 +121,19 @@ def normalise(raw: str) -> str:
         raise invalid("handle", "Handles cannot look like a staff title; please choose another.")
     if any(skeleton(word) in bare for word in UNCLEAN):
         raise invalid("handle", "Please choose a kinder handle.")
+    return handle
+
+
+STAFF_MAX_LENGTH = 64
+_STAFF_PUNCTUATION = " _-.'"
+
+
+def staff_handle(raw: str) -> str:
+    """A staff member's shown name (set by an admin, the CLI or the API): direction-changing
+    and zero-width characters are dropped, and markup or other symbols are refused."""
+    handle = strip_invisible(unicodedata.normalize("NFKC", raw)).strip()
+    if not 1 <= len(handle) <= STAFF_MAX_LENGTH:
+        raise invalid("handle", f"A handle is 1 to {STAFF_MAX_LENGTH} characters long.")
+    if any(not (ch.isalnum() or ch in _STAFF_PUNCTUATION) for ch in handle):
+        raise invalid("handle", "A staff handle uses letters, digits, spaces, '_', '-', '.' or an apostrophe only.")
     return handle

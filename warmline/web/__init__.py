@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from warmline import validation
 from warmline.web import errors, filters, navigation
 
 
@@ -19,5 +20,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(forum.moderation_bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
+    app.before_request(validation.refuse_nul_in_forms)
     filters.init_app(app)
     navigation.init_app(app)

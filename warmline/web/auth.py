@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -14,19 +12,12 @@ from warmline.extensions import limiter
 from warmline.models.accounts import COORDINATOR, MODERATOR, PEER
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
 from warmline.services import accounts
+from warmline.web.navigation import same_site_path
 
 bp = Blueprint("auth", __name__)
 
 # Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
 LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster_page"), (MODERATOR, "moderation.queue_page")]
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an absolute or scheme-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
 
 
 def _landing() -> str:
@@ -74,7 +65,7 @@ def recover() -> str | Response | tuple[str, int]:
 @public
 @limiter.limit("10 per minute", methods=["POST"])
 def login() -> str | Response | tuple[str, int]:
-    next_url = _safe_next(request.values.get("next"))
+    next_url = same_site_path(request.values.get("next"))
     if request.method == "GET":
         return render_template("auth/login.html", next_url=next_url)
     username = request.form.get("username", "")[:64]

@@ -18,6 +18,7 @@ from warmline.permissions import ANY_SIGNED_IN, COORDINATORS, MEMBERS, MODERATOR
 from warmline.security import user_key
 from warmline.services import forum, forums, moderation
 from warmline.web.api.forum_posts import FLAG_LIMIT, POST_LIMIT
+from warmline.web.navigation import same_site_path
 
 bp = Blueprint("forum", __name__)
 moderation_bp = Blueprint("moderation", __name__)
@@ -74,7 +75,7 @@ def edit(post_id: int) -> Response:
         return redirect(url_for("forum.thread_page", thread_id=post.thread_id))
     except WarmlineError as error:
         flash(error.message, "error")
-        return redirect(request.form.get("back") or url_for("forum.index"))
+        return redirect(same_site_path(request.form.get("back"), url_for("forum.index")))
 
 
 @bp.get("/forums/<slug>")
@@ -150,7 +151,7 @@ def reply(thread_id: int) -> Response:
 @roles_required(*ANY_SIGNED_IN)
 def support(post_id: int) -> Response:
     forum.send_support(current_user, post_id)
-    return redirect(request.form.get("back") or url_for("forum.index"))
+    return redirect(same_site_path(request.form.get("back"), url_for("forum.index")))
 
 
 @bp.post("/posts/<int:post_id>/flag")
@@ -162,7 +163,7 @@ def flag(post_id: int) -> Response:
         flash("Thank you. A moderator will look at it.")
     except WarmlineError as error:
         flash(error.message, "error")
-    return redirect(request.form.get("back") or url_for("forum.index"))
+    return redirect(same_site_path(request.form.get("back"), url_for("forum.index")))
 
 
 @bp.post("/posts/<int:post_id>/delete")

@@ -4,11 +4,25 @@ themselves by registering their endpoint."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from warmline.permissions import COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
+
+
+def same_site_path(target: str | None, default: str | None = None) -> str | None:
+    """`target` when it is a path on this site, else `default`: never an absolute or a
+    scheme-relative URL, nor one a browser would turn into either (backslashes, control
+    characters and spaces, which browsers drop or rewrite)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
 
 # (label, endpoint, roles allowed: None for everyone)
 NAV: list[tuple[str, str, tuple[str, ...] | None]] = [

@@ -43,7 +43,7 @@ def create_member() -> tuple[Response, int]:
     _refuse_if_signed_in()
     member, code, token = accounts.join(data["handle"])
     auth.start(member, token)
-    return ok(201, member=member_json(member), recovery_code=code)
+    return ok(201, member=member_json(member), recovery_code=code, csrf_token=generate_csrf())
 
 
 @bp.post("/members/recover")
@@ -54,7 +54,7 @@ def recover_member() -> tuple[Response, int]:
     _refuse_if_signed_in()
     member, code, token = accounts.recover(data["handle"], data["recovery_code"])
     auth.start(member, token)
-    return ok(member=member_json(member), user=user_json(member), recovery_code=code)
+    return ok(member=member_json(member), user=user_json(member), recovery_code=code, csrf_token=generate_csrf())
 
 
 @bp.post("/login")
@@ -65,7 +65,7 @@ def login() -> tuple[Response, int]:
     _refuse_if_signed_in()
     user, token = accounts.sign_in(data["username"], data["password"])
     auth.start(user, token)
-    return ok(user=user_json(user))
+    return ok(user=user_json(user), csrf_token=generate_csrf())
 
 
 @bp.post("/logout")
