@@ -17,6 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
+from warmline.models.peer_tools import CannedResponse, MonitorSession, Resource
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -30,6 +31,8 @@ from warmline.models.shifts import (
 
 __all__ = [
     "AuthSession",
+    "CannedResponse",
+    "Resource",
     "ContactNote",
     "Credential",
     "Conversation",
@@ -52,6 +55,7 @@ __all__ = [
     "Handoff",
     "Lease",
     "Message",
+    "MonitorSession",
     "ServerProcess",
     "CalendarFeed",
     "HoursException",

@@ -75,6 +75,8 @@ class Message(db.Model):
     sender_role: so.Mapped[str] = so.mapped_column(sa.String(10))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    # A resource card a peer shared (its body is the card as text, for transcripts).
+    resource_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="SET NULL"))
 
     sender: so.Mapped[User | None] = so.relationship(lazy="joined")
 
