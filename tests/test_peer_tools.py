@@ -326,3 +326,83 @@ def test_whisper_needs_a_join_and_an_open_join_tells_the_member(app, live_chat, 
     with app.app_context():
         session = db.session.scalars(sa.select(MonitorSession)).one()
         assert session.open_join and session.ended_at is not None
+
+
+# Pages -----------------------------------------------------------------------------------------
+
+
+def test_the_directory_page_is_public_and_searchable(app, coordinator, new_api):
+    coordinator.post("/api/v1/resources", FOOD)
+    coordinator.post("/api/v1/resources", SHELTER)
+    visitor = new_api()
+    page = visitor.get("/resources?q=pantry").get_data(as_text=True)
+    assert "Eastside Food Pantry" in page and "Harbor House" not in page
+    assert 'href="tel:5550100"' in page and 'href="https://eastside-pantry.example.org/hours"' in page
+    assert "Harbor House" in visitor.get("/resources?category=shelter").get_data(as_text=True)
+
+
+def test_coordinators_keep_the_directory_in_pages(app, coordinator):
+    page = coordinator.get("/resources/manage")
+    assert page.status_code == 200
+    added = coordinator.client.post(
+        "/resources/manage", data={**FOOD, "csrf_token": coordinator.csrf_token}, follow_redirects=True
+    )
+    assert "Added Eastside Food Pantry" in added.get_data(as_text=True)
+    refused = coordinator.client.post(
+        "/resources/manage", data={"name": "", "category": "food", "csrf_token": coordinator.csrf_token}
+    )
+    assert refused.status_code == 400 and "name is required" in refused.get_data(as_text=True)
+    with app.app_context():
+        rid = resources.all_current()[0].id
+        db.session.get(Resource, rid).reviewed_at = clock.now() - timedelta(days=190)
+        db.session.commit()
+    stale = coordinator.get("/resources/manage").get_data(as_text=True)
+    assert 'Not reviewed in 6 months <span class="tag">1</span>' in stale
+    coordinator.client.post(
+        f"/resources/manage/{rid}", data={"action": "reviewed", "csrf_token": coordinator.csrf_token}
+    )
+    assert 'Not reviewed in 6 months <span class="tag">0</span>' in coordinator.get("/resources/manage").get_data(
+        as_text=True
+    )
+
+    exported = coordinator.get("/resources/export.csv")
+    assert exported.mimetype == "text/csv" and "Eastside Food Pantry" in exported.get_data(as_text=True)
+    import io
+
+    csv_file = (io.BytesIO(b"name,category,area\nHarbor House,shelter,Downtown\n"), "more.csv")
+    imported = coordinator.client.post(
+        "/resources/import",
+        data={"file": csv_file, "csrf_token": coordinator.csrf_token},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "1 added, 0 updated" in imported.get_data(as_text=True)
+    coordinator.client.post(f"/resources/manage/{rid}", data={"action": "retire", "csrf_token": coordinator.csrf_token})
+    with app.app_context():
+        assert [r.name for r in resources.all_current()] == ["Harbor House"]
+
+
+def test_the_member_is_told_supervisors_may_read(app, api):
+    api.join()
+    page = api.get("/chat").get_data(as_text=True)
+    assert "a supervisor who may read conversations for safety and support" in page
+
+
+def test_monitor_page_and_the_escalation_record_list_sessions(app, live_chat, new_api):
+    from tests.chat_support import Socket
+
+    member, peer, conversation_id, _, _ = live_chat
+    make_staff(app, "casey", "coordinator", handle="Casey")
+    coordinator_api = new_api()
+    coordinator_api.login("casey")
+    page = coordinator_api.get("/monitor").get_data(as_text=True)
+    assert f'data-conversation-id="{conversation_id}"' in page
+    monitor = Socket(app, coordinator_api)
+    assert monitor.call("monitor:join", {"conversation_id": conversation_id})["ok"]
+    escalated = peer.call(
+        "chat:escalate",
+        {"conversation_id": conversation_id, "risk_level": "moderate", "action": "safety_plan", "notes": ""},
+    )
+    assert escalated["ok"], escalated
+    record = coordinator_api.get(f"/escalations/{escalated['escalation_id']}").get_data(as_text=True)
+    assert "Supervisors who read the conversation" in record and "Casey" in record and "still reading" in record
