@@ -108,6 +108,119 @@
     supervisionBox(pane).appendChild(line);
   });
 
+  // Follow-up check-ins: their own list beside the queue (they are not chats: the member
+  // need not be online), refreshed every 30 s; take one, read the hand-off note, write.
+  var checkinBox = document.createElement("section");
+  checkinBox.className = "panel";
+  checkinBox.setAttribute("aria-labelledby", "checkins-title");
+  checkinBox.innerHTML = '<h2 id="checkins-title">Check-ins due <span class="tag" id="checkins-count">0</span></h2>' +
+    '<ul id="checkins" class="queue"></ul><p id="checkins-status" class="help" role="status"></p>';
+  var queueSection = document.getElementById("queue") && document.getElementById("queue").closest("section");
+  if (queueSection) { queueSection.insertAdjacentElement("afterend", checkinBox); }
+
+  function api(method, path, payload) {
+    return fetch(path, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
+      body: payload === undefined ? undefined : JSON.stringify(payload)
+    }).then(function (r) { return r.json(); });
+  }
+
+  function checkinItem(c, taken) {
+    var li = document.createElement("li");
+    li.className = "queue-item checkin";
+    var text = document.createElement("span");
+    text.textContent = "Check-in · " + (c.member_handle || "member") + " · due " + new Date(c.due_at).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) +
+      (c.earlier_peer ? " · after a chat with " + c.earlier_peer : "");
+    li.appendChild(text);
+    if (c.handoff_note) {
+      var note = document.createElement("p");
+      note.className = "help";
+      note.textContent = "Hand-off note: " + c.handoff_note;
+      li.appendChild(note);
+    }
+    if (!taken) {
+      var take = document.createElement("button");
+      take.type = "button";
+      take.textContent = "Take check-in";
+      take.addEventListener("click", function () {
+        api("POST", "/api/v1/checkins/" + c.checkin_id + "/take").then(function (body) {
+          $status().textContent = body.ok ? "" : body.error.message;
+          refreshCheckins();
+        });
+      });
+      li.appendChild(take);
+      return li;
+    }
+    var form = document.createElement("form");
+    form.className = "stack";
+    var label = document.createElement("label");
+    label.textContent = "Your check-in message (the member reads it next time they open Warmline)";
+    var area = document.createElement("textarea");
+    area.rows = 3;
+    area.maxLength = 2000;
+    area.required = true;
+    label.appendChild(area);
+    var send = document.createElement("button");
+    send.type = "submit";
+    send.textContent = "Send check-in";
+    form.appendChild(label);
+    form.appendChild(send);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      api("POST", "/api/v1/checkins/" + c.checkin_id + "/message", { body: area.value }).then(function (body) {
+        $status().textContent = body.ok ? "Check-in sent." : body.error.message;
+        if (body.ok) { refreshCheckins(); }
+      });
+    });
+    li.appendChild(form);
+    return li;
+  }
+  function $status() { return document.getElementById("checkins-status"); }
+
+  function refreshCheckins() {
+    return fetch("/api/v1/checkins", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (body) {
+      if (!body.ok) { return; }
+      var list = document.getElementById("checkins");
+      list.textContent = "";
+      body.taken.forEach(function (c) { list.appendChild(checkinItem(c, true)); });
+      body.due.forEach(function (c) { list.appendChild(checkinItem(c, false)); });
+      document.getElementById("checkins-count").textContent = String(body.due.length);
+    });
+  }
+  refreshCheckins();
+  window.setInterval(refreshCheckins, 30000);
+
+  // The member asked for a check-in at the end of this peer's chat: a hand-off note for
+  // whoever takes it.
+  socket.on("checkin:requested", function (data) {
+    var pane = paneOf(data.conversation_id);
+    if (!pane || pane.querySelector(".checkin-handoff")) { return; }
+    var form = document.createElement("form");
+    form.className = "stack checkin-handoff";
+    var label = document.createElement("label");
+    label.textContent = "The member asked for a check-in (" + new Date(data.due_at).toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit" }) +
+      "). Hand-off note for the peer who checks in:";
+    var area = document.createElement("textarea");
+    area.rows = 2;
+    area.maxLength = 2000;
+    label.appendChild(area);
+    var save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = "Save hand-off note";
+    var status = document.createElement("p");
+    status.className = "help";
+    status.setAttribute("role", "status");
+    [label, save, status].forEach(function (el) { form.appendChild(el); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      api("PUT", "/api/v1/checkins/" + data.checkin_id + "/handoff", { note: area.value }).then(function (body) {
+        status.textContent = body.ok ? "Saved." : body.error.message;
+      });
+    });
+    pane.appendChild(form);
+  });
+
   Array.prototype.forEach.call(panesRoot.children, attach);
   new MutationObserver(function (changes) {
     changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, attach); });

@@ -17,7 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
-from warmline.models.peer_tools import CannedResponse, MonitorSession, Resource
+from warmline.models.peer_tools import CannedResponse, CheckIn, MonitorSession, Resource
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -32,6 +32,7 @@ from warmline.models.shifts import (
 __all__ = [
     "AuthSession",
     "CannedResponse",
+    "CheckIn",
     "Resource",
     "ContactNote",
     "Credential",

@@ -52,6 +52,9 @@ class Conversation(db.Model):
     member_gone_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     peer_gone_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_seq: so.Mapped[int] = so.mapped_column(default=0)
+    # The member asked for the same peer as last time (services/continuity.py): offered to
+    # them first for a short while.
+    same_peer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Kept past the retention period (an escalation needs the transcript).
     retain: so.Mapped[bool] = so.mapped_column(default=False)
     transcript_deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

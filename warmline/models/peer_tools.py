@@ -93,3 +93,36 @@ class MonitorSession(db.Model):
     ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     coordinator: so.Mapped[User] = so.relationship(lazy="joined")
+
+
+CHECKIN_SCHEDULED, CHECKIN_TAKEN, CHECKIN_SENT, CHECKIN_CANCELLED = "scheduled", "taken", "sent", "cancelled"
+
+
+class CheckIn(db.Model):
+    """A follow-up a member asked for at the end of a chat: at `due_at` it is a queue item of
+    its own kind for the peers on shift (no presence timers: the member need not be there);
+    a peer takes it and writes a message the member reads when they next open Warmline."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        sa.Index("ix_checkins_status_due", "status", "due_at"),
+        sa.Index("ix_checkins_member", "member_id", "status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("conversations.id", ondelete="SET NULL"))
+    # The peer of the earlier chat, and their note for whoever checks in.
+    peer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    handoff_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default=CHECKIN_SCHEDULED)
+    requested_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    taken_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    taken_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    seen_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    taken_by: so.Mapped[User | None] = so.relationship(foreign_keys=[taken_by_id], lazy="joined")

@@ -196,7 +196,17 @@ def monitor_whisper(conversation_id: int, peer_id: int | None, body: str, from_h
     _to(peer_id, "monitor:whisper", {"conversation_id": conversation_id, "body": body, "from": from_handle})
 
 
+def checkin_requested(checkin_id: int, conversation_id: int, peer_id: int, due_at: str) -> None:
+    _to(peer_id, "checkin:requested", {"checkin_id": checkin_id, "conversation_id": conversation_id, "due_at": due_at})
+
+
+def checkin_message(member_id: int, checkin: dict[str, Any]) -> None:
+    _to(member_id, "checkin:message", checkin)
+
+
 def subscribe_all() -> None:
+    bus.subscribe("checkin.requested", checkin_requested)
+    bus.subscribe("checkin.message", checkin_message)
     bus.subscribe("monitor.joined", monitor_joined)
     bus.subscribe("monitor.left", monitor_left)
     bus.subscribe("monitor.whisper", monitor_whisper)

@@ -21,7 +21,7 @@ from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
-from warmline.services import coverage, resources, risk, roster
+from warmline.services import continuity, coverage, resources, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -248,9 +248,12 @@ def closed_error(now: datetime) -> WarmlineError:
     )
 
 
-def request_chat(member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none") -> Requested:
+def request_chat(
+    member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none", *, same_peer: bool = False
+) -> Requested:
     """Join the queue. A member has one open conversation: asking again returns it (raised to
-    `known_risk` if that is higher: e.g. the member comes from a risky forum post)."""
+    `known_risk` if that is higher: e.g. the member comes from a risky forum post).
+    `same_peer`: offered first to the member's last peer, if on shift (services/continuity)."""
     existing = open_conversation_of(member.id)
     if existing is not None:
         raise_risk(existing, known_risk)
@@ -269,6 +272,7 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False, known_r
         risk_rank=risk_rank(level),
         requested_at=now,
         queued_at=now,
+        same_peer_id=continuity.previous_peer_id(member.id, now) if same_peer else None,
     )
     db.session.add(conversation)
     db.session.flush()
@@ -353,7 +357,16 @@ def accept(peer: User, conversation_id: int | None = None) -> Conversation:
 
 def _claim_next(peer: User, now: datetime) -> int:
     for _ in range(20):
-        candidates = sa.select(Conversation.id).where(Conversation.status == WAITING).order_by(*_queue_order()).limit(1)
+        # Continuity (services/continuity.py): this peer's own offers first within a risk;
+        # another peer's running offer is left to that peer. The lead folds this into
+        # queue_order at merge.
+        order = _queue_order()
+        candidates = (
+            sa.select(Conversation.id)
+            .where(Conversation.status == WAITING, ~continuity.reserved_for_another(peer.id, now))
+            .order_by(*order[:2], continuity.sort_key(peer.id, now), *order[2:])
+            .limit(1)
+        )
         if db.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         candidate = db.session.scalar(candidates)

@@ -4,12 +4,13 @@ retire, CSV in and out, the entries due a review), and the supervisors' monitor.
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warmline.errors import WarmlineError
 from warmline.models.peer_tools import RESOURCE_CATEGORIES
-from warmline.permissions import COORDINATORS, public, roles_required
-from warmline.services import resources, supervision
+from warmline.permissions import COORDINATORS, MEMBERS, public, roles_required
+from warmline.services import checkins, resources, supervision
 
 bp = Blueprint("peer_tools", __name__)
 CSV_MAX_BYTES = 1_000_000
@@ -127,4 +128,20 @@ def export_csv() -> Response:
 @bp.get("/monitor")
 @roles_required(*COORDINATORS)
 def monitor() -> str:
-    return render_template("peer_tools/monitor.html", conversations=supervision.active_conversations(), me=current_user)
+    return render_template(
+        "peer_tools/monitor.html",
+        conversations=supervision.active_conversations(),
+        missed_checkins=[checkins.staff_json(c) for c in checkins.missed()],
+        me=current_user,
+    )
+
+
+@bp.post("/chat/checkins/<int:checkin_id>/cancel")
+@roles_required(*MEMBERS)
+def cancel_checkin(checkin_id: int) -> Response:
+    try:
+        checkins.cancel(current_user, checkin_id)
+        flash(_("The check-in is cancelled."))
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("chat.member_page"))
