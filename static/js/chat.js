@@ -8,6 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var sections = ["closed", "start", "waiting", "conversation", "ended"];
   var socket = W.connect();
+  W.memberSocket = socket;  // shared with checkin.js
   var list = $("messages");
   var conversationId = null, outbox = null, waitingSince = null, reminderTimer = null, optionsTimer = null;
   var waitOptionsAfter = Number(app.getAttribute("data-wait-options-after")) * 1000;
@@ -79,7 +80,7 @@
     var danger = document.querySelector('input[name="in_danger"]:checked');
     var inDanger = danger ? danger.value === "yes" : false;
     $("request-button").disabled = true;
-    W.call(socket, "chat:request", { topic: $("topic").value, in_danger: inDanger }).then(function (ack) {
+    W.call(socket, "chat:request", { topic: $("topic").value, in_danger: inDanger, same_peer: !!($("same-peer") && $("same-peer").checked) }).then(function (ack) {
       $("request-button").disabled = false;
       if (!ack.ok) {
         if (ack.error.code === "closed") { showStartOrClosed(); } else { $("position").textContent = ack.error.message; }

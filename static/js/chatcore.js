@@ -63,11 +63,9 @@
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = (mine ? "You" : message.sender_handle) + (message.sent_at ? " · " + timeOf(message.sent_at) : " · sending…");
-    var body = document.createElement("p");
-    body.className = "body";
-    body.textContent = message.body;
     item.appendChild(who);
-    item.appendChild(body);
+    item.appendChild(message.resource ? W.resourceCard(message.resource, message.body) : W.textBody(message.body));
+    if (message.sender_role === "system") { item.classList.add("notice-line"); }
     if (message.seq) {
       item.setAttribute("data-seq", String(message.seq));
       var after = null;
@@ -82,6 +80,44 @@
       list.appendChild(item);
     }
     item.scrollIntoView({ block: "nearest" });
+  };
+
+  W.textBody = function (text) {
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = text;
+    return body;
+  };
+
+  // A shared directory entry as a card, from the page's template (its labels are translated
+  // there); the stored text stands in on a page without the template.
+  W.resourceCard = function (resource, fallback) {
+    var template = document.getElementById("resource-card-template");
+    if (!template) { return W.textBody(fallback); }
+    var card = template.content.firstElementChild.cloneNode(true);
+    card.querySelector(".resource-name").textContent = resource.name;
+    card.setAttribute("aria-label", resource.name);
+    ["phone", "text", "url", "hours", "area", "languages"].forEach(function (field) {
+      var value = resource[field] || "";
+      var dd = card.querySelector('dd[data-field="' + field + '"]');
+      if (!value) {
+        card.querySelectorAll('[data-field="' + field + '"]').forEach(function (el) { el.remove(); });
+        return;
+      }
+      var link = null;
+      if (field === "phone") { link = "tel:" + value.replace(/[^0-9+]/g, ""); }
+      if (field === "url" && /^https?:\/\//i.test(value)) { link = value; }
+      if (link) {
+        var a = document.createElement("a");
+        a.href = link;
+        a.textContent = value;
+        if (field === "url") { a.rel = "noopener noreferrer"; a.target = "_blank"; }
+        dd.appendChild(a);
+      } else {
+        dd.textContent = value;
+      }
+    });
+    return card;
   };
 
   W.lastSeq = function (list) {

@@ -7,6 +7,7 @@
   if (!root) { return; }
   var $ = function (id) { return document.getElementById(id); };
   var socket = W.connect();
+  W.consoleSocket = socket;  // the console's add-ons (canned.js, peertools.js) share it
   var panes = {};  // conversation_id -> {pane, tab, list, outbox, ended}
   var available = false;
 

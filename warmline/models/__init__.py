@@ -17,6 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
+from warmline.models.peer_tools import CannedResponse, CheckIn, MonitorSession, Resource
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -30,6 +31,9 @@ from warmline.models.shifts import (
 
 __all__ = [
     "AuthSession",
+    "CannedResponse",
+    "CheckIn",
+    "Resource",
     "ContactNote",
     "Credential",
     "Conversation",
@@ -53,6 +57,7 @@ __all__ = [
     "Handoff",
     "Lease",
     "Message",
+    "MonitorSession",
     "ServerProcess",
     "CalendarFeed",
     "HoursException",

@@ -52,6 +52,9 @@ class Conversation(db.Model):
     member_gone_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     peer_gone_since: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_seq: so.Mapped[int] = so.mapped_column(default=0)
+    # The member asked for the same peer as last time (services/continuity.py): offered to
+    # them first for a short while.
+    same_peer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Kept past the retention period (an escalation needs the transcript).
     retain: so.Mapped[bool] = so.mapped_column(default=False)
     transcript_deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -75,6 +78,8 @@ class Message(db.Model):
     sender_role: so.Mapped[str] = so.mapped_column(sa.String(10))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    # A resource card a peer shared (its body is the card as text, for transcripts).
+    resource_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="SET NULL"))
 
     sender: so.Mapped[User | None] = so.relationship(lazy="joined")
 

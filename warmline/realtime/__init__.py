@@ -11,7 +11,7 @@ NAMESPACE = "/chat"
 
 
 def init_app(app: Flask) -> None:
-    from warmline.realtime import chat, connection, events  # noqa: F401  (registers handlers)
+    from warmline.realtime import chat, connection, events, peer_tools  # noqa: F401  (registers handlers)
 
     origins = app.config["ALLOWED_ORIGINS"] or None  # None: the page's own origin only
     shared: dict[str, object] = {}

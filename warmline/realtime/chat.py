@@ -34,10 +34,11 @@ def _queued(requested: chat.Requested) -> dict[str, Any]:
     fields={
         "topic": optional(text(max_len=chat.TOPIC_MAX, min_len=0), ""),
         "in_danger": optional(boolean(), False),
+        "same_peer": optional(boolean(), False),
     },
 )
 def request_chat(data: dict[str, Any]) -> dict[str, Any]:
-    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"]))
+    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"], same_peer=data["same_peer"]))
 
 
 @on_event("peer:available", *PEERS, fields={"available": boolean()})

@@ -94,9 +94,14 @@ def assigned(conversation_id: int, member_id: int, peer_id: int, peer_handle: st
     _to(peer_id, "chat:assigned", {**payload, **handoff})
 
 
+def _to_monitors(conversation_id: int, event: str, payload: dict[str, Any]) -> None:
+    socketio.emit(event, payload, to=rooms.monitor(conversation_id), namespace=NAMESPACE)
+
+
 def message(message: dict[str, Any], member_id: int, peer_id: int | None) -> None:
     _to(member_id, "message:new", message)
     _to(peer_id, "message:new", message)
+    _to_monitors(message["conversation_id"], "message:new", message)
 
 
 def typing(conversation_id: int, to_user_id: int, typing: bool) -> None:
@@ -107,6 +112,7 @@ def ended(conversation_id: int, member_id: int, peer_id: int | None, reason: str
     payload = {"conversation_id": conversation_id, "reason": reason, "ended_by": ended_by}
     _to(member_id, "chat:ended", payload)
     _to(peer_id, "chat:ended", payload)
+    _to_monitors(conversation_id, "chat:ended", payload)
 
 
 def presence(conversation_id: int, to_user_id: int, who: str, connected: bool) -> None:
@@ -177,7 +183,33 @@ def shift_request(request_id: int) -> None:
         _to(user_id, "shift:request", {"request_id": request_id})
 
 
+def monitor_joined(conversation_id: int, peer_id: int | None, by: str) -> None:
+    _to(peer_id, "monitor:joined", {"conversation_id": conversation_id, "by": by})
+
+
+def monitor_left(conversation_id: int, peer_id: int | None, by: str) -> None:
+    _to(peer_id, "monitor:left", {"conversation_id": conversation_id, "by": by})
+
+
+def monitor_whisper(conversation_id: int, peer_id: int | None, body: str, from_handle: str) -> None:
+    # The peer's own room only: never the member's, never the monitor room.
+    _to(peer_id, "monitor:whisper", {"conversation_id": conversation_id, "body": body, "from": from_handle})
+
+
+def checkin_requested(checkin_id: int, conversation_id: int, peer_id: int, due_at: str) -> None:
+    _to(peer_id, "checkin:requested", {"checkin_id": checkin_id, "conversation_id": conversation_id, "due_at": due_at})
+
+
+def checkin_message(member_id: int, checkin: dict[str, Any]) -> None:
+    _to(member_id, "checkin:message", checkin)
+
+
 def subscribe_all() -> None:
+    bus.subscribe("checkin.requested", checkin_requested)
+    bus.subscribe("checkin.message", checkin_message)
+    bus.subscribe("monitor.joined", monitor_joined)
+    bus.subscribe("monitor.left", monitor_left)
+    bus.subscribe("monitor.whisper", monitor_whisper)
     bus.subscribe("shifts.changed", shift_changed)
     bus.subscribe("shifts.request", shift_request)
     bus.subscribe("chat.risk", risk_raised)

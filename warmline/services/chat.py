@@ -18,10 +18,10 @@ from flask import current_app
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden
 from warmline.extensions import db
-from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, User
+from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
-from warmline.services import coverage, risk, roster
+from warmline.services import continuity, coverage, resources, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -188,7 +188,7 @@ def conversation_json(conversation: Conversation, viewer: User | None = None) ->
 
 
 def message_json(message: Message) -> dict[str, Any]:
-    return _message_dict(
+    data = _message_dict(
         message.conversation_id,
         message.id,
         message.seq,
@@ -198,6 +198,11 @@ def message_json(message: Message) -> dict[str, Any]:
         message.body,
         message.sent_at,
     )
+    if message.resource_id is not None:
+        shared = db.session.get(Resource, message.resource_id)
+        if shared is not None:
+            data["resource"] = resources.resource_json(shared)
+    return data
 
 
 def _message_dict(
@@ -243,9 +248,12 @@ def closed_error(now: datetime) -> WarmlineError:
     )
 
 
-def request_chat(member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none") -> Requested:
+def request_chat(
+    member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none", *, same_peer: bool = False
+) -> Requested:
     """Join the queue. A member has one open conversation: asking again returns it (raised to
-    `known_risk` if that is higher: e.g. the member comes from a risky forum post)."""
+    `known_risk` if that is higher: e.g. the member comes from a risky forum post).
+    `same_peer`: offered first to the member's last peer, if on shift (services/continuity)."""
     existing = open_conversation_of(member.id)
     if existing is not None:
         raise_risk(existing, known_risk)
@@ -264,6 +272,7 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False, known_r
         risk_rank=risk_rank(level),
         requested_at=now,
         queued_at=now,
+        same_peer_id=continuity.previous_peer_id(member.id, now) if same_peer else None,
     )
     db.session.add(conversation)
     db.session.flush()
@@ -348,7 +357,16 @@ def accept(peer: User, conversation_id: int | None = None) -> Conversation:
 
 def _claim_next(peer: User, now: datetime) -> int:
     for _ in range(20):
-        candidates = sa.select(Conversation.id).where(Conversation.status == WAITING).order_by(*_queue_order()).limit(1)
+        # Continuity (services/continuity.py): this peer's own offers first within a risk;
+        # another peer's running offer is left to that peer. The lead folds this into
+        # queue_order at merge.
+        order = _queue_order()
+        candidates = (
+            sa.select(Conversation.id)
+            .where(Conversation.status == WAITING, ~continuity.reserved_for_another(peer.id, now))
+            .order_by(*order[:2], continuity.sort_key(peer.id, now), *order[2:])
+            .limit(1)
+        )
         if db.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         candidate = db.session.scalar(candidates)
@@ -389,17 +407,15 @@ def transfer(peer: User, conversation_id: Any, to_peer_id: int, note: str) -> Co
 # Both parties: messages, typing, the end ---------------------------------------------------
 
 
-def _bump_statement() -> sa.Update:
-    """Counts a message in: only into an active conversation, only from one of its parties.
-    Also notes the peer's first reply (the unanswered-chat rule reads it)."""
+def _bump_statement(*, from_party: bool = True) -> sa.Update:
+    """Counts a message in: only into an active conversation, only from one of its parties
+    (a notice from Warmline itself, `from_party=False`, from nobody's side). Also notes the
+    peer's first reply (the unanswered-chat rule reads it)."""
     table = Conversation.__table__.c
+    party = sa.or_(table.member_id == sa.bindparam("user_id"), table.peer_id == sa.bindparam("user_id"))
     return (
         sa.update(Conversation.__table__)
-        .where(
-            table.id == sa.bindparam("conversation_id"),
-            table.status == ACTIVE,
-            sa.or_(table.member_id == sa.bindparam("user_id"), table.peer_id == sa.bindparam("user_id")),
-        )
+        .where(table.id == sa.bindparam("conversation_id"), table.status == ACTIVE, party if from_party else sa.true())
         .values(
             last_seq=table.last_seq + 1,
             peer_replied_at=sa.case(
@@ -416,6 +432,7 @@ def _bump_statement() -> sa.Update:
 
 # Built once: Core statements on the tables skip the ORM's per-call work on the hot path.
 _BUMP = _bump_statement()
+_BUMP_NOTICE = _bump_statement(from_party=False)
 _INSERT_MESSAGE = sa.insert(Message.__table__).returning(Message.__table__.c.id)
 
 
@@ -428,22 +445,42 @@ def send_message(user: User, conversation_id: Any, client_id: str, body: str) ->
     with nothing loaded through the ORM: bumping the counter (which also checks that the
     sender is a party and the conversation is open, and locks its row until the commit, so
     seq stays gapless) and the insert."""
+    return append_message(user, conversation_id, client_id, body)
+
+
+def append_message(
+    user: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    *,
+    resource: dict[str, Any] | None = None,
+    notice: bool = False,
+) -> tuple[dict[str, Any], bool]:
+    """The one way a message enters a conversation's sequence (send_message's path). A
+    `resource` card is the peer's message carrying the card; a `notice` is Warmline's own
+    line in the conversation (a supervisor joined openly), with no sender. Commits whatever
+    the caller changed in the session along with the message."""
     now = clock.now()
     bumped = None
     if isinstance(conversation_id, int):
-        bumped = db.session.execute(_BUMP, {"conversation_id": conversation_id, "user_id": user.id, "now": now}).first()
+        params = {"conversation_id": conversation_id, "user_id": user.id, "now": now}
+        bumped = db.session.execute(_BUMP_NOTICE if notice else _BUMP, params).first()
     if bumped is None:
+        if notice:
+            raise WarmlineError("not_active", "This conversation is not open.", 409)
         return _not_sendable(user, conversation_id, client_id), False
     seq, member_id, peer_id, rank = bumped
-    role = "member" if user.id == member_id else "peer"
+    role = "system" if notice else "member" if user.id == member_id else "peer"
     row = {
         "conversation_id": conversation_id,
         "seq": seq,
         "client_id": client_id,
-        "sender_id": user.id,
+        "sender_id": None if notice else user.id,
         "sender_role": role,
         "body": body,
         "sent_at": now,
+        "resource_id": resource["id"] if resource else None,
     }
     try:
         message_id = db.session.execute(_INSERT_MESSAGE, row).scalar_one()
@@ -455,7 +492,10 @@ def send_message(user: User, conversation_id: Any, client_id: str, body: str) ->
         return message_json(again), False
     if role == "member":
         _assess(conversation_id, rank, peer_id, body)
-    message = _message_dict(conversation_id, message_id, seq, client_id, role, user.handle, body, now)
+    handle = "Warmline" if notice else user.handle
+    message = _message_dict(conversation_id, message_id, seq, client_id, role, handle, body, now)
+    if resource:
+        message["resource"] = resource
     bus.announce("chat.message", message=message, member_id=member_id, peer_id=peer_id)
     db.session.commit()
     return message, True
@@ -516,6 +556,9 @@ def _finish(conversation: Conversation, ended_by: str, reason: str) -> None:
     conversation.ended_at = clock.now()
     conversation.ended_by = ended_by
     conversation.end_reason = reason
+    from warmline.services import supervision  # it reads and writes messages through this module
+
+    supervision.conversation_ended(conversation.id, conversation.ended_at)
     bus.announce(
         "chat.ended",
         conversation_id=conversation.id,

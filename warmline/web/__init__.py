@@ -9,7 +9,7 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, chat, escalations, forum, home, shifts
+    from warmline.web import api, auth, chat, escalations, forum, home, peer_tools, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(escalations.bp)
     app.register_blueprint(forum.bp)
     app.register_blueprint(forum.moderation_bp)
+    app.register_blueprint(peer_tools.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
     app.before_request(validation.refuse_nul_in_forms)

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.permissions import MEMBERS, PEERS, public, roles_required
-from warmline.services import chat, coverage, forum, queue_status, roster
+from warmline.services import chat, checkins, coverage, forum, queue_status, roster
 
 bp = Blueprint("chat", __name__)
 
@@ -20,8 +20,14 @@ bp = Blueprint("chat", __name__)
 def member_page() -> str:
     """Open to all: a visitor is invited to join first; staff are sent to the console."""
     status = coverage.public_status(queue_status.waiting_count())
+    is_member = current_user.is_authenticated and current_user.is_member
+    unseen_checkins = checkins.unseen(current_user) if is_member else []
+    if unseen_checkins:
+        checkins.mark_seen(current_user)  # the notice shows once
     return render_template(
         "chat/member.html",
+        unseen_checkins=unseen_checkins,
+        planned_checkins=[c for c in checkins.of_member(current_user) if c.status == "scheduled"] if is_member else [],
         status=status,
         wait_options_after=current_app.config["CHAT_WAIT_OPTIONS_AFTER"],
         retention_days=current_app.config["CHAT_RETENTION_DAYS"],

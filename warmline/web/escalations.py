@@ -14,7 +14,7 @@ from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.models.escalations import ESCALATION_RISKS
 from warmline.permissions import COORDINATORS, STAFF, roles_required
-from warmline.services import escalations, hours, roster
+from warmline.services import escalations, hours, roster, supervision
 from warmline.services.hours import iso
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -83,6 +83,7 @@ def detail(escalation_id: int) -> str:
         actions=ACTION_LABELS,
         is_coordinator=current_user.has_role(*COORDINATORS),
         coordinators=roster.staff_for("on_call_coordinator"),
+        monitor_sessions=supervision.sessions_for(escalation.conversation_id) if escalation.conversation_id else [],
     )
 
 

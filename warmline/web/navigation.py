@@ -35,6 +35,8 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
+    ("Resources", "peer_tools.resources_page", None),
+    ("Monitor", "peer_tools.monitor", COORDINATORS),
     ("Account", "auth.account", ()),
 ]
 
