@@ -17,6 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
+from warmline.models.payers import ClaimFile, ClaimRecord, Enrolment, LinkCode, MemberLink, Payer, PhiRead
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -64,4 +65,11 @@ __all__ = [
     "ShiftEvent",
     "User",
     "UserRole",
+    "ClaimFile",
+    "ClaimRecord",
+    "Enrolment",
+    "LinkCode",
+    "MemberLink",
+    "Payer",
+    "PhiRead",
 ]
