@@ -22,7 +22,7 @@ from flask import current_app
 from warmline import clock
 from warmline.errors import WarmlineError, forbidden, invalid, not_found
 from warmline.extensions import db
-from warmline.logs import audit
+from warmline.logs import audit, audit_log
 from warmline.models.accounts import User
 from warmline.models.payers import ACTIVE, CONSENT, REVOKED, Enrolment, LinkCode, MemberLink, Payer, PhiRead
 from warmline.permissions import BILLERS, allowed
@@ -105,7 +105,16 @@ def _require_biller(user: User) -> None:
 
 def _log_read(reader_id: int | None, what: str, enrolment_id: int | None = None, detail: str = "") -> None:
     db.session.add(PhiRead(reader_id=reader_id, at=clock.now(), what=what, enrolment_id=enrolment_id, detail=detail))
-    audit("phi_read", reader_id=reader_id, what=what, enrolment_id=enrolment_id, detail=detail)
+    if reader_id is None:
+        _member_event("phi_read", what=what)
+    else:
+        audit("phi_read", reader_id=reader_id, what=what, enrolment_id=enrolment_id, detail=detail)
+
+
+def _member_event(event: str, **fields: Any) -> None:
+    """A member's own action, logged without the actor: the log must never tie an account
+    to a plan or an enrolment."""
+    audit_log.info(event, extra={"event": event, "actor": {"user_id": None, "roles": ["member"]}, **fields})
 
 
 # Enrolments (billing staff) ----------------------------------------------------------------
@@ -204,6 +213,20 @@ def enrolments(actor: User, payer_id: int | None = None) -> list[Enrolment]:
     if payer_id is not None:
         query = query.where(Enrolment.payer_id == payer_id)
     return list(db.session.scalars(query))
+
+
+def get_enrolment(actor: User, enrolment_id: int) -> Enrolment:
+    _require_biller(actor)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        raise not_found("That enrolment")
+    return enrolment
+
+
+def read_log(actor: User, limit: int = 500) -> list[PhiRead]:
+    """The latest reads, newest first (admins audit who read what)."""
+    _require_biller(actor)
+    return list(db.session.scalars(sa.select(PhiRead).order_by(PhiRead.id.desc()).limit(limit)))
 
 
 def linked_enrolment_ids(actor: User) -> set[int]:
@@ -314,8 +337,7 @@ def link_member(member: User, code: str) -> MemberLink:
         member_key=_member_key(member.id), member_id_enc=_seal(str(member.id)), enrolment_id=enrolment.id, linked_at=now
     )
     db.session.add(link)
-    # Not the account's id: the log must not tie an account to a plan.
-    audit("member_linked", enrolment_id=enrolment.id)
+    _member_event("member_linked")
     db.session.commit()
     return link
 
@@ -326,7 +348,7 @@ def unlink_member(member: User) -> bool:
     link = _open_link(member)
     if link is not None:
         link.unlinked_at = clock.now()
-        audit("member_unlinked", enrolment_id=link.enrolment_id)
+        _member_event("member_unlinked")
     db.session.commit()
     return link is not None
 
