@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from warmline import auth
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
-from warmline.models.accounts import COORDINATOR, MODERATOR, PEER
+from warmline.models.accounts import BILLING, COORDINATOR, MODERATOR, PEER
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
 from warmline.services import accounts
 
@@ -19,6 +19,7 @@ bp = Blueprint("auth", __name__)
 
 # Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
 LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster_page"), (MODERATOR, "moderation.queue_page")]
+LANDING.append((BILLING, "billing.index"))
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from warmline.permissions import COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
+from warmline.permissions import BILLERS, COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
 
 # (label, endpoint, roles allowed: None for everyone)
 NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
+    ("Billing", "billing.index", BILLERS),
     ("Account", "auth.account", ()),
 ]
 
