@@ -146,6 +146,7 @@ PAYER_ROUTES = {
     ("GET", "/api/v1/case-rates"): {"billing", "admin"},
     ("GET", "/api/v1/phi-reads"): {"admin"},
     ("GET", "/billing"): {"billing", "admin"},
+    ("GET", "/billing/claims.837p"): {"billing", "admin"},
 }
 
 

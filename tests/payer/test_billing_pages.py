@@ -70,7 +70,12 @@ def test_billing_page_from_payer_to_exports(app, new_api):
     assert "billable" in listing and "under one unit" in listing
     only_short = biller.get("/billing", query_string={**query, "reason": "too_short"}).get_data(as_text=True)
     assert "under one unit" in only_short and "<td>billable</td>" not in only_short
-    assert "/api/v1/encounters.csv" in listing and "/api/v1/claims.837p" in listing
+    assert "/api/v1/encounters.csv" in listing and "/billing/claims.837p" in listing
+    export = {"payer_id": 1, "from": f"{query['from']}", "to": f"{query['to']}"}
+    claim_file = biller.get("/billing/claims.837p", query_string=export)
+    assert claim_file.status_code == 200 and claim_file.get_data(as_text=True).startswith("ISA*")
+    again = biller.get("/billing/claims.837p", query_string=export)
+    assert again.status_code == 409 and "left to claim" in again.get_data(as_text=True)
 
     month = biller.get("/billing", query_string={"case_payer_id": 1, "month": f"{today:%Y-%m}"})
     assert "Case rates" in month.get_data(as_text=True)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
+from flask_babel import gettext as _
 
 from warmline import clock
 from warmline.errors import WarmlineError, forbidden, invalid, not_found
@@ -316,7 +317,7 @@ def _require_member(member: User) -> None:
     if not enabled():
         raise features_off()
     if not member.is_member:
-        raise forbidden("Only a member links their own account.")
+        raise forbidden(_("Only a member links their own account."))
 
 
 def link_member(member: User, code: str) -> MemberLink:
@@ -327,7 +328,7 @@ def link_member(member: User, code: str) -> MemberLink:
     )
     enrolment = db.session.get(Enrolment, row.enrolment_id) if row else None
     if row is None or enrolment is None or enrolment.status != ACTIVE:
-        raise WarmlineError("link_code_not_found", "That code is not known or was used already.", 404)
+        raise WarmlineError("link_code_not_found", _("That code is not known or was used already."), 404)
     now = clock.now()
     row.used_at = now
     current = _open_link(member)

@@ -185,6 +185,23 @@ def revoke(enrolment_id: int) -> Response:
     return redirect(url_for("billing.index"))
 
 
+@bp.get("/claims.837p")
+@roles_required(*BILLERS)
+def claim_file() -> str | Response | tuple[str, int]:
+    """The claim file download from the page: a refusal (nothing left to claim) comes back
+    on the page instead of as JSON."""
+    from warmline.services import claims
+    from warmline.web.api.payers import claim_download, query_range
+
+    try:
+        payer = payers.get_payer(request.args.get("payer_id", type=int))
+        start, end = query_range()
+        content, _count = claims.export(current_user, payer, start, end, request.args.get("frequency", "1"))
+    except WarmlineError as error:
+        return _page(error=error), error.status
+    return claim_download(content, payer, start)
+
+
 @bp.get("/enrolments/<int:enrolment_id>")
 @roles_required(*BILLERS)
 def enrolment(enrolment_id: int) -> str:

@@ -299,6 +299,10 @@ def claims_837p() -> Response:
     start, end = query_range()
     frequency = request.args.get("frequency", "1")
     content, _count = claims.export(current_user, payer, start, end, frequency)
+    return claim_download(content, payer, start)
+
+
+def claim_download(content: str, payer: Any, start: datetime) -> Response:
     return _download(content, "application/edi-x12", f"claims-{payer.id}-{start:%Y%m%d}.837p")
 
 
