@@ -127,3 +127,38 @@ def test_anonymous_cannot_connect(app):
         app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
     )
     assert not sock.is_connected("/chat")
+
+
+# Payer records (contract): who may call each route. `billing` joins the matrix above once
+# ROLES lists it; until then it runs here.
+PAYER_ROUTES = {
+    ("POST", "/api/v1/payers"): {"billing", "admin"},
+    ("PATCH", "/api/v1/payers/<int:payer_id>"): {"billing", "admin"},
+    ("POST", "/api/v1/enrolments"): {"billing", "admin"},
+    ("DELETE", "/api/v1/enrolments/<int:enrolment_id>"): {"billing", "admin"},
+    ("GET", "/api/v1/enrolments/<int:enrolment_id>"): {"billing", "admin"},
+    ("POST", "/api/v1/me/enrolment"): {"member"},
+    ("DELETE", "/api/v1/me/enrolment"): {"member"},
+    ("GET", "/api/v1/encounters"): {"billing", "admin", "coordinator"},
+    ("GET", "/api/v1/encounters.csv"): {"billing", "admin"},
+    ("GET", "/api/v1/encounters.fhir"): {"billing", "admin"},
+    ("GET", "/api/v1/claims.837p"): {"billing", "admin"},
+    ("GET", "/api/v1/case-rates"): {"billing", "admin"},
+    ("GET", "/api/v1/phi-reads"): {"admin"},
+    ("GET", "/billing"): {"billing", "admin"},
+    ("GET", "/billing/claims.837p"): {"billing", "admin"},
+}
+
+
+def test_payer_routes_declare_the_contract_roles(app):
+    declared = {
+        (method, rule.rule): set(app.view_functions[rule.endpoint].required_roles or ())
+        for rule, method in routes(app)
+        if (method, rule.rule) in PAYER_ROUTES
+    }
+    assert declared == PAYER_ROUTES
+
+
+@pytest.mark.skipif("billing" in ROLES, reason="the matrix above covers billing")
+def test_matrix_billing(app):
+    test_matrix(app, "billing")

@@ -113,6 +113,23 @@ def retention_purge(days: int | None) -> None:
     keep = days if days is not None else current_app.config["CHAT_RETENTION_DAYS"]
     deleted = chat.purge_transcripts(clock.now(), keep)
     click.echo(f"retention: deleted {deleted} messages from transcripts older than {keep} days")
+    from warmline.services import records
+
+    years = current_app.config["RECORD_RETENTION_YEARS"]
+    gone = records.purge_records(clock.now(), years)
+    click.echo(f"retention: deleted the records of {gone} conversations purged more than {years} years ago")
+
+
+billing_cli = AppGroup("billing", help="Payer records.")
+
+
+@billing_cli.command("new-key")
+def billing_new_key() -> None:
+    """Print a new WARMLINE_PHI_KEY. Keep it safe: without it the protected details of payer
+    records cannot be read, and changing it makes the stored ones unreadable."""
+    from warmline.services import phi
+
+    click.echo(phi.new_key())
 
 
 escalations_cli = AppGroup("escalations", help="The escalation record.")
@@ -167,3 +184,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_cli)
     app.cli.add_command(retention)
+    app.cli.add_command(billing_cli)

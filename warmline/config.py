@@ -64,6 +64,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "PROXY_COUNT": _int("WARMLINE_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
+        # Payer records are off without it (services/phi.py encrypts with it).
+        "PHI_KEY": _phi_key(),
         **tunables(),
     }
 
@@ -88,7 +90,17 @@ TUNABLE = (
     "FORUM_NEW_MEMBER_HOLD",
     "FORUM_FLAGS_TO_HIDE",
     "FORUM_LINK_HOLD",
+    "RECORD_RETENTION_YEARS",
 )
+
+
+def _phi_key() -> str | None:
+    key = os.environ.get("WARMLINE_PHI_KEY", "").strip() or None
+    if key:
+        from warmline.services.phi import check_key
+
+        check_key(key)
+    return key
 
 
 def tunables() -> dict[str, int]:
@@ -165,6 +177,9 @@ DEFAULTS: dict[str, object] = {
     "FORUM_EDIT_MINUTES": 30,
     "FORUM_PAGE_SIZE": 25,
     "FORUM_CLAIM_MINUTES": 15,
+    # Encounters, contact notes and claim records are kept this long after the transcript
+    # purge (payers may audit claims for years).
+    "RECORD_RETENTION_YEARS": 7,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

@@ -1,7 +1,7 @@
 """canned responses, the resource directory with its full-text index, shared resource cards
 
 Revision ID: a7c3e1f05d21
-Revises: 4097e9e4c167
+Revises: e3a1c9d2f4b7
 Create Date: 2026-12-02 01:00:00
 
 """
@@ -12,7 +12,7 @@ import warmline.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e1f05d21'
-down_revision = '4097e9e4c167'
+down_revision = 'e3a1c9d2f4b7'
 branch_labels = None
 depends_on = None
 

@@ -76,6 +76,7 @@
     pane.querySelector(".composer label").setAttribute("for", textarea.id);
     var state = { pane: pane, tab: tab, list: pane.querySelector(".messages"), outbox: new W.Outbox(id), ended: false };
     panes[id] = state;
+    window.WarmlineServiceMinutes.remember(pane.querySelector(".note-form"), conversation);
     pane.querySelector(".meta").textContent = "Topic: " + (conversation.topic || "(none)") +
       (handoffNote ? " · Hand-off note: " + handoffNote : "");
     pane.querySelector(".banner.danger").hidden = !(conversation.intake_danger || conversation.risk === "high" || conversation.risk === "imminent");
@@ -132,7 +133,8 @@
       fetch("/api/v1/conversations/" + id + "/note", {
         method: "PUT", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
-        body: JSON.stringify({ topics: form.topics.value, referral: form.referral.value, note: form.note.value })
+        body: JSON.stringify({ topics: form.topics.value, referral: form.referral.value, note: form.note.value,
+          service_minutes: window.WarmlineServiceMinutes.value(form) })
       }).then(function (r) { return r.json(); }).then(function (body) {
         form.querySelector(".note-status").textContent = body.ok ? "Note saved." : body.error.message;
       });
@@ -147,6 +149,7 @@
     state.pane.querySelector(".transfer").hidden = true;
     state.pane.querySelector(".presence").textContent = message;
     state.pane.querySelector(".note-form").hidden = false;
+    window.WarmlineServiceMinutes.prefill(state.pane.querySelector(".note-form"));
     state.tab.textContent += " (ended)";
   }
 

@@ -17,6 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
+from warmline.models.payers import ClaimFile, ClaimRecord, Enrolment, LinkCode, MemberLink, Payer, PhiRead
 from warmline.models.peer_tools import CannedResponse, CheckIn, MonitorSession, Resource
 from warmline.models.shifts import (
     CalendarFeed,
@@ -70,4 +71,11 @@ __all__ = [
     "ShiftEvent",
     "User",
     "UserRole",
+    "ClaimFile",
+    "ClaimRecord",
+    "Enrolment",
+    "LinkCode",
+    "MemberLink",
+    "Payer",
+    "PhiRead",
 ]

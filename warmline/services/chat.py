@@ -175,6 +175,7 @@ def conversation_json(conversation: Conversation, viewer: User | None = None) ->
         "peer_handle": conversation.peer.handle if conversation.peer else None,
         "requested_at": iso(conversation.requested_at),
         "assigned_at": iso(conversation.assigned_at) if conversation.assigned_at else None,
+        "answered_at": iso(conversation.first_assigned_at) if conversation.first_assigned_at else None,
         "ended_at": iso(conversation.ended_at) if conversation.ended_at else None,
         "end_reason": conversation.end_reason,
         "last_seq": conversation.last_seq,

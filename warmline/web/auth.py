@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from warmline import auth
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
-from warmline.models.accounts import COORDINATOR, MODERATOR, PEER
+from warmline.models.accounts import BILLING, COORDINATOR, MODERATOR, PEER
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
 from warmline.services import accounts
 from warmline.web.navigation import same_site_path
@@ -18,6 +18,7 @@ bp = Blueprint("auth", __name__)
 
 # Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
 LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster_page"), (MODERATOR, "moderation.queue_page")]
+LANDING.append((BILLING, "billing.index"))
 
 
 def _landing() -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from warmline.permissions import COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
+from warmline.permissions import BILLERS, COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
 
 
 def same_site_path(target: str | None, default: str | None = None) -> str | None:
@@ -37,6 +37,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Escalations", "escalations.list_page", COORDINATORS),
     ("Resources", "peer_tools.resources_page", None),
     ("Monitor", "peer_tools.monitor", COORDINATORS),
+    ("Billing", "billing.index", BILLERS),
     ("Account", "auth.account", ()),
 ]
 
