@@ -59,6 +59,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "PROXY_COUNT": _int("WARMLINE_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
+        # Reports for outside eyes show counts of 1-10 in a breakdown cell as "<11".
+        "REPORT_SMALL_CELL_RULE": _flag("WARMLINE_REPORT_SMALL_CELL_RULE", True),
         **tunables(),
     }
 
@@ -80,6 +82,8 @@ TUNABLE = (
     "PROCESS_TIMEOUT",
     "ESCALATION_ACK_SECONDS",
     "ESCALATION_FOLLOWUP_SECONDS",
+    "SHORT_ABANDON_SECONDS",
+    "SERVICE_LEVEL_SECONDS",
 )
 
 
@@ -151,6 +155,11 @@ DEFAULTS: dict[str, object] = {
     "FORUM_EDIT_MINUTES": 30,
     "FORUM_PAGE_SIZE": 25,
     "FORUM_CLAIM_MINUTES": 15,
+    # Reports: an unanswered chat that ended sooner than this is short-abandoned, not
+    # abandoned; an answer within the service-level seconds counts toward the service level.
+    "SHORT_ABANDON_SECONDS": 30,
+    "SERVICE_LEVEL_SECONDS": 60,
+    "REPORT_SMALL_CELL_RULE": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

@@ -27,6 +27,7 @@ from warmline.models.shifts import (
     ShiftChangeRequest,
     ShiftEvent,
 )
+from warmline.models.surveys import Survey
 
 __all__ = [
     "AuthSession",
@@ -64,4 +65,5 @@ __all__ = [
     "ShiftEvent",
     "User",
     "UserRole",
+    "Survey",
 ]
