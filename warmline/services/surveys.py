@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from warmline import clock
 from warmline.errors import WarmlineError, forbidden
@@ -17,10 +18,10 @@ from warmline.services import risk
 COMMENT_MAX = 1000
 
 
-def _own_conversation(member: User, conversation_id: Any) -> Conversation:
+def own_conversation(member: User, conversation_id: Any) -> Conversation:
     conversation = db.session.get(Conversation, conversation_id) if isinstance(conversation_id, int) else None
     if conversation is None or conversation.member_id != member.id:
-        raise forbidden("Only the member of that conversation can answer its survey.")
+        raise forbidden(_("Only the member of that conversation can answer its survey."))
     return conversation
 
 
@@ -38,13 +39,13 @@ def submit(
     would_otherwise: str | None = None,
     comment: str = "",
 ) -> Survey:
-    conversation = _own_conversation(member, conversation_id)
+    conversation = own_conversation(member, conversation_id)
     if conversation.status != ENDED:
-        raise WarmlineError("not_ended", "The survey opens when the conversation has ended.", 409)
+        raise WarmlineError("not_ended", _("The survey opens when the conversation has ended."), 409)
     if conversation.first_assigned_at is None:
-        raise WarmlineError("not_answered", "No peer answered this conversation, so there is nothing to rate.", 409)
+        raise WarmlineError("not_answered", _("No peer answered this conversation, so there is nothing to rate."), 409)
     if db.session.get(Survey, conversation.id) is not None:
-        raise WarmlineError("already_answered", "You have already answered this survey. Thank you.", 409)
+        raise WarmlineError("already_answered", _("You have already answered this survey. Thank you."), 409)
     survey = Survey(
         conversation_id=conversation.id,
         helped=helped,
@@ -59,7 +60,7 @@ def submit(
         db.session.commit()
     except sa.exc.IntegrityError:  # two submissions raced: the first one stands
         db.session.rollback()
-        raise WarmlineError("already_answered", "You have already answered this survey. Thank you.", 409) from None
+        raise WarmlineError("already_answered", _("You have already answered this survey. Thank you."), 409) from None
     return survey
 
 
