@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.report_support import conversation, utc
 from tests.support import make_staff
+from warmline import clock
 from warmline.extensions import db
 from warmline.models import User
 from warmline.services import accounts, escalations, reports
@@ -243,3 +244,85 @@ def test_api_contacts_and_csv(app, api):
     assert response.mimetype == "text/csv" and response.data.decode().count("\r\n") == 9
     bad = api.get("/api/v1/reports/contacts?from=2026-10-02&to=2026-10-01")
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid"
+
+
+def test_programme_report_notes_staffing_forums_and_demand(ctx):
+    from warmline.models import AvailabilityInterval, ContactNote, Shift, UnmetRequest
+    from warmline.services import coding
+
+    peer = make_staff(ctx, "pat", "peer")
+    m = member()
+    # A four-hour peer shift, 10:00-14:00 local; switched on 10:30-13:30 (and after the shift).
+    db.session.add(
+        Shift(user_id=peer, role="peer", starts_at=utc("2026-10-01T14:00:00"), ends_at=utc("2026-10-01T18:00:00"))
+    )
+    db.session.add(
+        AvailabilityInterval(user_id=peer, started_at=utc("2026-10-01T14:30:00"), ended_at=utc("2026-10-01T17:30:00"))
+    )
+    db.session.add(
+        AvailabilityInterval(user_id=peer, started_at=utc("2026-10-01T19:00:00"), ended_at=utc("2026-10-01T20:00:00"))
+    )
+    one = conversation(m, utc("2026-10-01T15:00:00"), answered_after=30, ended_after=30 + 1800, peer_id=peer)
+    two = conversation(m, utc("2026-10-01T16:00:00"), answered_after=30, ended_after=30 + 900, peer_id=peer)
+    db.session.add(UnmetRequest(requested_at=utc("2026-10-02T02:15:00")))  # 22:15 Thursday local
+    db.session.commit()
+    housing = coding.add_code("topic", "Housing")
+    lonely = coding.add_code("topic", "Loneliness")
+    warm = coding.add_code("referral", "988 warm hand-off")
+    for conv, codes, start, end, referral in (
+        (one, [housing, lonely, warm], 7, 4, ""),
+        (two, [housing], 5, 5, "food bank"),
+    ):
+        note = ContactNote(
+            conversation_id=conv.id, peer_id=peer, referral=referral, distress_start=start, distress_end=end
+        )
+        db.session.add(note)
+        coding.set_note_codes(note, [c.id for c in codes])
+    db.session.commit()
+    found = reports.programme(reports.make_range("2026-10-01", "2026-10-02"), with_peers=True)
+    assert found["repeat_members"] == 1
+    assert found["notes"]["topics"] == [
+        {"label": "Housing", "conversations": 2},
+        {"label": "Loneliness", "conversations": 1},
+    ]
+    assert found["notes"]["referrals"] == [{"label": "988 warm hand-off", "conversations": 1}]
+    assert found["notes"]["conversations_with_referral"] == 2
+    assert found["notes"]["distress"] == {"rated": 2, "mean_start": 6.0, "mean_end": 4.5, "mean_change": -1.5}
+    assert found["staffing"] == {
+        "scheduled_peer_hours": 4.0,
+        "available_hours": 3.0,  # the time switched on after the shift does not count
+        "conversation_hours": 0.75,
+        "utilisation": 0.25,
+    }
+    assert found["demand"] == {"closed_requests": 1, "closed_by_hour": [{"weekday": 3, "hour": 22, "requests": 1}]}
+    assert found["by_peer"][0]["handle"] and found["by_peer"][0]["answered"] == 2
+    assert found["forums"]["new_threads"] == 0 and found["forums"]["median_first_reply_seconds"] is None
+
+
+def test_availability_history_and_closed_requests_are_recorded(app, api):
+    from tests.chat_support import put_on_shift
+    from warmline.models import AvailabilityInterval, UnmetRequest
+
+    with app.app_context():
+        peer = make_staff(app, "pat", "peer")
+        put_on_shift(app, peer)
+        user = db.session.get(User, peer)
+        from warmline.services import roster
+
+        roster.set_available(user, True)
+        roster.set_available(user, True)  # still one interval
+        roster.set_available(user, False)
+        intervals = list(db.session.scalars(sa.select(AvailabilityInterval)))
+        assert len(intervals) == 1 and intervals[0].ended_at is not None
+        db.session.execute(sa.delete(AvailabilityInterval))
+        from warmline.models import Shift
+
+        db.session.execute(sa.update(Shift).values(cancelled_at=clock.now()))  # the line closes
+        db.session.commit()
+    api.join()
+    from tests.chat_support import Socket
+
+    answer = Socket(app, api).call("chat:request", {"topic": ""})
+    assert answer["ok"] is False and answer["error"]["code"] == "closed"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UnmetRequest)) == 1

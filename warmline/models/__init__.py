@@ -17,6 +17,7 @@ from warmline.models.forums import (
     Thread,
     WatchedWord,
 )
+from warmline.models.reporting import AvailabilityInterval, ContactCode, ContactNoteCode, UnmetRequest
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -66,4 +67,8 @@ __all__ = [
     "User",
     "UserRole",
     "Survey",
+    "AvailabilityInterval",
+    "ContactCode",
+    "ContactNoteCode",
+    "UnmetRequest",
 ]

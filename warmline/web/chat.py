@@ -12,7 +12,7 @@ from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.models.surveys import HELPED, WOULD_OTHERWISE
 from warmline.permissions import MEMBERS, PEERS, public, roles_required
-from warmline.services import chat, coverage, forum, queue_status, roster, surveys
+from warmline.services import chat, coding, coverage, forum, queue_status, roster, surveys
 
 bp = Blueprint("chat", __name__)
 
@@ -43,6 +43,8 @@ def console() -> str:
         on_shift=roster.is_on_shift(current_user.id, now),
         next_shift=roster.shifts_between(now, now.replace(year=now.year + 1), user_id=current_user.id)[:1],
         colleagues=colleagues,
+        topic_codes=coding.codes(coding.TOPIC),
+        referral_codes=coding.codes(coding.REFERRAL),
     )
 
 

@@ -7,12 +7,20 @@ import csv
 import io
 from typing import Any
 
+import sqlalchemy as sa
+
+from warmline.extensions import db
+from warmline.models import User
 from warmline.services.hours import iso
 from warmline.services.reports.base import Range, day_of, make_range
 from warmline.services.reports.contacts import ContactsReport
+from warmline.services.reports.demand import DemandReport
+from warmline.services.reports.forums import ForumReport
+from warmline.services.reports.notes import NotesReport
+from warmline.services.reports.staffing import StaffingReport
 from warmline.services.reports.surveys import SurveyReport
 
-__all__ = ["Range", "make_range", "contacts", "contacts_csv"]
+__all__ = ["Range", "make_range", "contacts", "contacts_csv", "programme", "ContactsReport"]
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -24,10 +32,51 @@ def contacts(report_range: Range) -> dict[str, Any]:
         **report_range.to_json(),
         **report.summary(),
         "speed_to_answer_p90_seconds": report.speed_to_answer_p90(),
+        "repeat_members": report.repeat_members(),
         "escalations_by": report.escalations_by(),
         "by_hour": report.by_hour(),
         "survey": SurveyReport(report.facts).summary(),
     }
+
+
+def programme(report_range: Range, *, with_peers: bool = False) -> dict[str, Any]:
+    """Everything the reports page shows: the contract's contacts figures, the breakdowns,
+    notes, staffing, forums and unmet demand; per peer only when asked (coordinators)."""
+    report = ContactsReport(report_range)
+    notes = NotesReport(report.facts)
+    staffing = StaffingReport(report_range)
+    data = {
+        **contacts(report_range),
+        "by_day": report.by_period("day"),
+        "by_week": report.by_period("week"),
+        "by_month": report.by_period("month"),
+        "wait_distribution": report.wait_distribution(),
+        "notes": {**notes.summary(), **notes.by_code()},
+        "staffing": staffing.summary(),
+        "forums": ForumReport(report_range).summary(),
+        "demand": DemandReport(report_range).summary(),
+    }
+    if with_peers:
+        data["by_peer"] = _by_peer(report, staffing)
+    return data
+
+
+def _by_peer(report: ContactsReport, staffing: StaffingReport) -> list[dict[str, Any]]:
+    conversations = {row["peer_id"]: row for row in report.by_peer()}
+    hours = staffing.by_peer()
+    ids = sorted(set(conversations) | set(hours))
+    handles = dict(db.session.execute(sa.select(User.id, User.handle).where(User.id.in_(ids))).all()) if ids else {}
+    return [
+        {
+            "peer_id": peer_id,
+            "handle": handles.get(peer_id, ""),
+            "answered": conversations.get(peer_id, {}).get("answered", 0),
+            "average_handle_seconds": conversations.get(peer_id, {}).get("average_handle_seconds"),
+            "average_first_response_seconds": conversations.get(peer_id, {}).get("average_first_response_seconds"),
+            **hours.get(peer_id, StaffingReport._figures({})),
+        }
+        for peer_id in ids
+    ]
 
 
 CSV_HEADER = (

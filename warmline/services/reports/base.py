@@ -70,6 +70,48 @@ def earliest(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]
     return sa.case((b.is_(None), a), (a.is_(None), b), (b < a, b), else_=a)
 
 
+def latest(*values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The latest of non-NULL times (GREATEST is not portable: SQLite calls it MAX)."""
+    result = values[0]
+    for value in values[1:]:
+        result = sa.case((value > result, value), else_=result)
+    return result
+
+
+def soonest(*values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The earliest of non-NULL times."""
+    result = values[0]
+    for value in values[1:]:
+        result = sa.case((value < result, value), else_=result)
+    return result
+
+
+def moment(value: datetime) -> ColumnElement[datetime]:
+    return sa.literal(value, UTCDateTime())
+
+
+def overlap_seconds(*spans: tuple[ColumnElement[Any], ColumnElement[Any]]) -> ColumnElement[float]:
+    """Seconds two or more [start, end) spans share; 0 when they do not meet."""
+    start = latest(*[s for s, _ in spans])
+    end = soonest(*[e for _, e in spans])
+    return sa.case((end > start, seconds_between(start, end)), else_=0)
+
+
+def nearest_rank(values: sa.Subquery, numerator: int, denominator: int) -> Any:
+    """The value at `numerator/denominator` of the way up `values.c.value` (nearest rank:
+    the smallest value with at least that share at or below it), by a window function."""
+    ranked = (
+        sa.select(
+            values.c.value.label("value"),
+            sa.func.row_number().over(order_by=values.c.value).label("rank"),
+            sa.func.count().over().label("n"),
+        )
+        .where(values.c.value.is_not(None))
+        .subquery("ranked")
+    )
+    return sa.select(sa.func.min(ranked.c.value)).where(ranked.c.rank * denominator >= ranked.c.n * numerator)
+
+
 def number(value: Any, digits: int = 1) -> float | None:
     """A SQL aggregate as a plain float (PostgreSQL answers Decimal), or None."""
     return None if value is None else round(float(value), digits)

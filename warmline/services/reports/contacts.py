@@ -19,6 +19,7 @@ from warmline.services.reports.base import (
     day_of,
     earliest,
     in_segment,
+    nearest_rank,
     number,
     seconds_between,
     share,
@@ -53,6 +54,7 @@ class ContactFacts:
                 c.id.label("id"),
                 c.requested_at.label("requested_at"),
                 c.peer_id.label("peer_id"),
+                c.member_id.label("member_id"),  # for repeat counts only; never shown
                 c.status.label("status"),
                 c.end_reason.label("end_reason"),
                 c.risk.label("risk"),
@@ -132,19 +134,16 @@ class ContactsReport:
         return {**self._figures(row), "escalations": int(row.escalations or 0)}
 
     def speed_to_answer_p90(self) -> float | None:
-        """The 90th percentile wait of the answered (nearest rank), by a window function."""
+        """The 90th percentile wait of the answered (nearest rank)."""
         f = self.facts.subquery.c
-        ranked = (
-            sa.select(
-                f.wait_answer.label("wait"),
-                sa.func.row_number().over(order_by=f.wait_answer).label("rank"),
-                sa.func.count().over().label("n"),
-            )
-            .where(f.is_answered == 1)
-            .subquery("ranked_waits")
-        )
-        value = db.session.scalar(sa.select(sa.func.min(ranked.c.wait)).where(ranked.c.rank * 10 >= ranked.c.n * 9))
-        return number(value)
+        waits = sa.select(f.wait_answer.label("value")).where(f.is_answered == 1).subquery("waits")
+        return number(db.session.scalar(nearest_rank(waits, 9, 10)))
+
+    def repeat_members(self) -> int:
+        """How many members asked two or more times in the range (a count, never who)."""
+        f = self.facts.subquery.c
+        repeaters = sa.select(f.member_id).group_by(f.member_id).having(sa.func.count() >= 2).subquery("repeaters")
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(repeaters)) or 0)
 
     def wait_distribution(self, edges: tuple[int, ...] = (30, 60, 120, 300, 600)) -> list[dict[str, Any]]:
         """Answered conversations by how long they waited: [0, 30), [30, 60), ... [600, ∞)."""

@@ -24,4 +24,4 @@ def body(fields: dict[str, Any]) -> dict[str, Any]:
     return parse(data, fields)
 
 
-from warmline.web.api import chat, escalations, forum_posts, forums, reports, sessions, shifts  # noqa: E402,F401  (attach routes)
+from warmline.web.api import chat, codes, escalations, forum_posts, forums, reports, sessions, shifts  # noqa: E402,F401  (attach routes)

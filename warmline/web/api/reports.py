@@ -23,6 +23,13 @@ def contacts_report() -> tuple[Response, int]:
     return ok(**reports.contacts(requested_range()))
 
 
+@bp.get("/reports/programme")
+@roles_required(*COORDINATORS)
+def programme_report() -> tuple[Response, int]:
+    """Everything on the reports page, per peer included (coordinators and admins only)."""
+    return ok(**reports.programme(requested_range(), with_peers=True))
+
+
 @bp.get("/reports/contacts.csv")
 @roles_required(*COORDINATORS)
 def contacts_csv() -> Response:
