@@ -8,7 +8,7 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, chat, escalations, forum, home, shifts
+    from warmline.web import api, auth, chat, escalations, forum, home, reports, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(escalations.bp)
     app.register_blueprint(forum.bp)
     app.register_blueprint(forum.moderation_bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
     filters.init_app(app)
