@@ -66,6 +66,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
         # Payer records are off without it (services/phi.py encrypts with it).
         "PHI_KEY": _phi_key(),
+        # Reports for outside eyes show counts of 1-10 in a breakdown cell as "<11".
+        "REPORT_SMALL_CELL_RULE": _flag("WARMLINE_REPORT_SMALL_CELL_RULE", True),
         **tunables(),
     }
 
@@ -91,6 +93,8 @@ TUNABLE = (
     "FORUM_FLAGS_TO_HIDE",
     "FORUM_LINK_HOLD",
     "RECORD_RETENTION_YEARS",
+    "SHORT_ABANDON_SECONDS",
+    "SERVICE_LEVEL_SECONDS",
 )
 
 
@@ -180,6 +184,11 @@ DEFAULTS: dict[str, object] = {
     # Encounters, contact notes and claim records are kept this long after the transcript
     # purge (payers may audit claims for years).
     "RECORD_RETENTION_YEARS": 7,
+    # Reports: an unanswered chat that ended sooner than this is short-abandoned, not
+    # abandoned; an answer within the service-level seconds counts toward the service level.
+    "SHORT_ABANDON_SECONDS": 30,
+    "SERVICE_LEVEL_SECONDS": 60,
+    "REPORT_SMALL_CELL_RULE": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

@@ -129,6 +129,8 @@
     if (data.conversation_id !== conversationId) { return; }
     var reasons = { member_left: "The chat ended because you were away for a while.", member_ended: "You ended the chat." };
     $("ended-reason").textContent = reasons[data.reason] || (data.ended_by === "peer" ? "Your peer ended the chat. Thank you for reaching out." : "The chat has ended.");
+    // survey.js offers the survey for a conversation a peer answered.
+    document.dispatchEvent(new CustomEvent("warmline:chat-ended", { detail: { conversation_id: data.conversation_id, answered: !$("conversation").hidden } }));
     show("ended");
     conversationId = null;
   });

@@ -133,8 +133,8 @@
       fetch("/api/v1/conversations/" + id + "/note", {
         method: "PUT", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
-        body: JSON.stringify({ topics: form.topics.value, referral: form.referral.value, note: form.note.value,
-          service_minutes: window.WarmlineServiceMinutes.value(form) })
+        body: JSON.stringify(Object.assign({ topics: form.topics.value, referral: form.referral.value, note: form.note.value,
+          service_minutes: window.WarmlineServiceMinutes.value(form) }, W.noteExtras(form)))
       }).then(function (r) { return r.json(); }).then(function (body) {
         form.querySelector(".note-status").textContent = body.ok ? "Note saved." : body.error.message;
       });

@@ -19,6 +19,7 @@ from warmline.models.forums import (
 )
 from warmline.models.payers import ClaimFile, ClaimRecord, Enrolment, LinkCode, MemberLink, Payer, PhiRead
 from warmline.models.peer_tools import CannedResponse, CheckIn, MonitorSession, Resource
+from warmline.models.reporting import AvailabilityInterval, ContactCode, ContactNoteCode, UnmetRequest
 from warmline.models.shifts import (
     CalendarFeed,
     HoursException,
@@ -29,6 +30,7 @@ from warmline.models.shifts import (
     ShiftChangeRequest,
     ShiftEvent,
 )
+from warmline.models.surveys import Survey
 
 __all__ = [
     "AuthSession",
@@ -78,4 +80,9 @@ __all__ = [
     "MemberLink",
     "Payer",
     "PhiRead",
+    "Survey",
+    "AvailabilityInterval",
+    "ContactCode",
+    "ContactNoteCode",
+    "UnmetRequest",
 ]

@@ -21,7 +21,7 @@ from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
-from warmline.services import continuity, coverage, resources, risk, roster
+from warmline.services import coding, continuity, coverage, demand, resources, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -262,6 +262,7 @@ def request_chat(
         return Requested(existing, position_of(existing), True)
     now = clock.now()
     if not roster.on_shift(now):
+        demand.record_closed_request(now)
         raise closed_error(now)
     detected = max(risk.level_of(topic), known_risk, key=risk_rank)
     level = "imminent" if in_danger else (detected if risk_rank(detected) >= risk_rank("moderate") else "none")
@@ -596,6 +597,7 @@ def save_contact_note(
     service_minutes: int | None = None,
     distress_start: int | None = None,
     distress_end: int | None = None,
+    code_ids: list[int] | None = None,
 ) -> ContactNote:
     """Each peer who held the conversation keeps their own note (a hand-over leaves the first
     peer's note with them); the member never sees any of it."""
@@ -610,6 +612,8 @@ def save_contact_note(
     if row.created_at is not None:
         row.updated_at = clock.now()
     db.session.add(row)
+    if code_ids is not None:  # coded topics and referrals (reports count them)
+        coding.set_note_codes(row, code_ids)
     db.session.commit()
     return row
 

@@ -14,7 +14,15 @@ import sqlalchemy as sa
 from warmline import bus, clock
 from warmline.errors import WarmlineError, conflict, forbidden, invalid, not_found
 from warmline.extensions import db
-from warmline.models import LiveSocket, PeerAvailability, Shift, ShiftChangeRequest, ShiftEvent, User
+from warmline.models import (
+    AvailabilityInterval,
+    LiveSocket,
+    PeerAvailability,
+    Shift,
+    ShiftChangeRequest,
+    ShiftEvent,
+    User,
+)
 from warmline.models.shifts import ACCOUNT_ROLE_FOR_SHIFT, SHIFT_PEER, SHIFT_ROLES
 from warmline.services import hours
 
@@ -272,6 +280,7 @@ def set_available(user: User, available: bool) -> None:
         db.session.add(row)
     row.available = available
     row.changed_at = clock.now()
+    _track_availability(user.id, available, row.changed_at)
     db.session.commit()
 
 
@@ -282,6 +291,21 @@ def pause_taking_chats(user: User) -> None:
     if row is not None and row.available:
         row.available = False
         row.changed_at = clock.now()
+        _track_availability(user.id, False, row.changed_at)
+
+
+def _track_availability(user_id: int, available: bool, at: datetime) -> None:
+    """The history behind "hours available": an interval opens when the switch goes on and
+    closes when it goes off (PeerAvailability keeps only the current state)."""
+    open_interval = db.session.scalar(
+        sa.select(AvailabilityInterval).where(
+            AvailabilityInterval.user_id == user_id, AvailabilityInterval.ended_at.is_(None)
+        )
+    )
+    if available and open_interval is None:
+        db.session.add(AvailabilityInterval(user_id=user_id, started_at=at))
+    elif not available and open_interval is not None:
+        open_interval.ended_at = at
 
 
 def available_peer_ids(at: datetime) -> list[int]:

@@ -9,7 +9,7 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, billing, chat, escalations, forum, home, peer_tools, shifts
+    from warmline.web import api, auth, billing, chat, escalations, forum, home, peer_tools, reports, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(peer_tools.bp)
     app.register_blueprint(billing.bp)
     app.register_blueprint(billing.member_bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
     app.before_request(validation.refuse_nul_in_forms)

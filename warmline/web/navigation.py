@@ -38,6 +38,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Resources", "peer_tools.resources_page", None),
     ("Monitor", "peer_tools.monitor", COORDINATORS),
     ("Billing", "billing.index", BILLERS),
+    ("Reports", "reports.page", COORDINATORS),
     ("Account", "auth.account", ()),
 ]
 

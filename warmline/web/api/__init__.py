@@ -26,11 +26,13 @@ def body(fields: dict[str, Any]) -> dict[str, Any]:
 
 from warmline.web.api import (  # noqa: E402,F401  (attach routes)
     chat,
+    codes,
     escalations,
     forum_posts,
     forums,
     payers,
     peer_tools,
+    reports,
     sessions,
     shifts,
 )

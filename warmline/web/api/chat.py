@@ -7,8 +7,8 @@ from flask import Response
 from flask_login import current_user
 
 from warmline.permissions import MEMBERS, PEERS, roles_required
-from warmline.services import chat
-from warmline.validation import integer, optional, text
+from warmline.services import chat, coding
+from warmline.validation import integer, list_of, optional, text, whole_number
 from warmline.web.api import body, bp, ok
 
 
@@ -57,8 +57,11 @@ def contact_note(conversation_id: int) -> tuple[Response, int]:
             "service_minutes": optional(integer(minimum=0, maximum=24 * 60)),
             "distress_start": optional(integer(minimum=0, maximum=10)),
             "distress_end": optional(integer(minimum=0, maximum=10)),
+            "topic_ids": optional(list_of(whole_number(), max_items=50)),
+            "referral_ids": optional(list_of(whole_number(), max_items=50)),
         }
     )
+    coded = data["topic_ids"] is not None or data["referral_ids"] is not None
     note = chat.save_contact_note(
         current_user,
         conversation_id,
@@ -68,6 +71,7 @@ def contact_note(conversation_id: int) -> tuple[Response, int]:
         service_minutes=data["service_minutes"],
         distress_start=data["distress_start"],
         distress_end=data["distress_end"],
+        code_ids=[*(data["topic_ids"] or []), *(data["referral_ids"] or [])] if coded else None,
     )
     return ok(
         note={
@@ -77,5 +81,6 @@ def contact_note(conversation_id: int) -> tuple[Response, int]:
             "service_minutes": note.service_minutes,
             "distress_start": note.distress_start,
             "distress_end": note.distress_end,
+            **coding.chosen(note.conversation_id, note.peer_id),
         }
     )
