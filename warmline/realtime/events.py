@@ -8,10 +8,12 @@ import logging
 import threading
 from typing import Any
 
+import click
 from flask import Flask, current_app
 
 from warmline import bus, clock
 from warmline.extensions import db, socketio
+from warmline.models import Outbox
 from warmline.realtime import NAMESPACE, rooms
 from warmline.services import chat, escalations, roster
 
@@ -177,7 +179,27 @@ def shift_request(request_id: int) -> None:
         _to(user_id, "shift:request", {"request_id": request_id})
 
 
+RELAY = "relay"
+
+
+def relay_from_command_line(announcements: list[tuple[str, dict[str, Any]]]) -> None:
+    """A command (`flask users disable`) runs in a process that holds no sockets; without a
+    message queue its emits and socket closes reach nobody. What it announced is also kept
+    in the outbox, and the server's sweeper replays it there (within SWEEP_INTERVAL)."""
+    if current_app.config["SOCKETIO_MESSAGE_QUEUE"] or click.get_current_context(silent=True) is None:
+        return
+    db.session.add(Outbox(kind=RELAY, payload={"announcements": [[kind, p] for kind, p in announcements]}))
+    db.session.commit()
+
+
+def replay(announcements: list[list[Any]]) -> None:
+    for kind, payload in announcements:
+        bus.deliver(kind, payload)
+
+
 def subscribe_all() -> None:
+    bus.relay_with(relay_from_command_line)
+    bus.subscribe("alert." + RELAY, replay)
     bus.subscribe("shifts.changed", shift_changed)
     bus.subscribe("shifts.request", shift_request)
     bus.subscribe("chat.risk", risk_raised)
