@@ -18,6 +18,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(forum.bp)
     app.register_blueprint(forum.moderation_bp)
     app.register_blueprint(api.bp)
+    from warmline.web import staff
+
+    app.register_blueprint(staff.bp)
     errors.init_app(app)
     filters.init_app(app)
     navigation.init_app(app)

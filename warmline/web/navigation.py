@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
+    ("Staff", "staff_pages.list_page", COORDINATORS),
     ("Account", "auth.account", ()),
 ]
 
