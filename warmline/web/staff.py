@@ -81,6 +81,7 @@ def _list_page(error: WarmlineError | None = None, invite: dict[str, Any] | None
         invite=invite,
         error=error,
         form=request.form if request.method == "POST" else {},
+        checked_roles=_roles_from_form() if request.method == "POST" and error else ["peer"],
     ), status
 
 
