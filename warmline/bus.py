@@ -45,11 +45,29 @@ def _deliver(session: Session) -> None:
             if key in seen:  # e.g. one transaction changing the queue twice
                 continue
             seen.add(key)
-            for handler in _subscribers.get(kind, []):
-                try:
-                    handler(**payload)
-                except Exception:  # one failed delivery must not hide the others
-                    log.exception("announcement handler failed", extra={"kind": kind})
+            deliver(kind, payload)
+        if _relays:
+            for relay in _relays:
+                relay(pending)
+
+
+def deliver(kind: str, payload: dict[str, Any]) -> None:
+    """Hands one announcement to its subscribers now (after a commit, or replayed)."""
+    for handler in _subscribers.get(kind, []):
+        try:
+            handler(**payload)
+        except Exception:  # one failed delivery must not hide the others
+            log.exception("announcement handler failed", extra={"kind": kind})
+
+
+_relays: list[Callable[[list[tuple[str, dict[str, Any]]]], None]] = []
+
+
+def relay_with(relay: Callable[[list[tuple[str, dict[str, Any]]]], None]) -> None:
+    """`relay(announcements)` also gets what each commit announced, to pass it to processes
+    this one cannot reach directly (see realtime/events.py)."""
+    if relay not in _relays:
+        _relays.append(relay)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import request
@@ -167,3 +167,17 @@ def parse(data: Any, fields: Mapping[str, Validator | _Optional], *, allow_unkno
         else:
             clean[name] = spec(name, value)
     return clean
+
+
+def iso_date() -> Validator:
+    """A calendar date, YYYY-MM-DD."""
+
+    def check(name: str, value: Any) -> date:
+        try:
+            if isinstance(value, str) and len(value) == 10:
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        raise invalid(name, f"{name} must be a date, YYYY-MM-DD.")
+
+    return check

@@ -168,7 +168,14 @@
 
   W.showConnection = function (socket, element) {
     socket.on("connect", function () { element.textContent = "Connected."; element.className = "connection ok"; });
-    socket.on("disconnect", function () { element.textContent = "Connection lost. Reconnecting…"; element.className = "connection lost"; });
+    socket.on("disconnect", function (reason) {
+      // The server closes a socket only when its sign-in ended (signed out, disabled, a role or
+      // password change); the client does not retry then.
+      element.textContent = reason === "io server disconnect"
+        ? "You were signed out. Sign in again to go on."
+        : "Connection lost. Reconnecting…";
+      element.className = "connection lost";
+    });
     socket.on("connect_error", function (err) {
       var message = err && err.data && err.data.error ? err.data.error.message : "Could not connect. Retrying…";
       element.textContent = message;

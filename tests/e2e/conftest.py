@@ -87,6 +87,7 @@ def new_page(browser, server):
         contexts.append(context)
         return page
 
+    make.errors = errors  # a test may take out an error it expects
     yield make
     for context in contexts:
         context.close()

@@ -1,6 +1,14 @@
 """Typed models, one module per domain. Importing this package registers them all."""
 
-from warmline.models.accounts import AuthSession, Credential, LiveSocket, User, UserRole
+from warmline.models.accounts import (
+    AuthSession,
+    Credential,
+    LiveSocket,
+    MfaRecoveryCode,
+    StaffInvite,
+    User,
+    UserRole,
+)
 from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
 from warmline.models.escalations import Escalation, EscalationCheckpoint, EscalationEntry, EscalationRead, Outbox
 from warmline.models.forums import (
@@ -71,6 +79,8 @@ __all__ = [
     "Shift",
     "ShiftChangeRequest",
     "ShiftEvent",
+    "MfaRecoveryCode",
+    "StaffInvite",
     "User",
     "UserRole",
     "ClaimFile",

@@ -40,12 +40,22 @@ class User(db.Model):
     chat_capacity: so.Mapped[int | None] = so.mapped_column()
     # A peer's supervisor (a coordinator): named in reports and payer records.
     supervisor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    last_sign_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Two-factor sign-in (TOTP): the secret encrypted at rest (services/mfa.py), on once
+    # confirmed; the last time-step accepted, so a code works once.
+    mfa_secret: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    mfa_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    mfa_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     role_rows: so.Mapped[list[UserRole]] = so.relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Set by the user loader (not columns): the session this request is signed in with.
     session_token = None
     auth_session_id = None
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     @property
     def is_member(self) -> bool:
@@ -141,3 +151,32 @@ class Credential(db.Model):
     expires_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
+class StaffInvite(db.Model):
+    """A one-time link where a new (or re-invited) staff member sets their own password.
+    Only the token's hash is kept; a newer invite voids the older ones."""
+
+    __tablename__ = "staff_invites"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    voided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+
+class MfaRecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator; kept hashed."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

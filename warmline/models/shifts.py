@@ -30,6 +30,8 @@ class OrgSettings(db.Model):
     # Overrides WARMLINE_TIMEZONE when set.
     timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     min_peers: so.Mapped[int] = so.mapped_column(default=1)
+    # Every staff account must sign in with two-factor (admins set it).
+    require_mfa: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
 

@@ -8,10 +8,12 @@ import logging
 import threading
 from typing import Any
 
+import click
 from flask import Flask, current_app
 
 from warmline import bus, clock
 from warmline.extensions import db, socketio
+from warmline.models import Outbox
 from warmline.realtime import NAMESPACE, rooms
 from warmline.services import chat, escalations, roster
 
@@ -204,12 +206,32 @@ def checkin_message(member_id: int, checkin: dict[str, Any]) -> None:
     _to(member_id, "checkin:message", checkin)
 
 
+RELAY = "relay"
+
+
+def relay_from_command_line(announcements: list[tuple[str, dict[str, Any]]]) -> None:
+    """A command (`flask users disable`) runs in a process that holds no sockets; without a
+    message queue its emits and socket closes reach nobody. What it announced is also kept
+    in the outbox, and the server's sweeper replays it there (within SWEEP_INTERVAL)."""
+    if current_app.config["SOCKETIO_MESSAGE_QUEUE"] or click.get_current_context(silent=True) is None:
+        return
+    db.session.add(Outbox(kind=RELAY, payload={"announcements": [[kind, p] for kind, p in announcements]}))
+    db.session.commit()
+
+
+def replay(announcements: list[list[Any]]) -> None:
+    for kind, payload in announcements:
+        bus.deliver(kind, payload)
+
+
 def subscribe_all() -> None:
+    bus.relay_with(relay_from_command_line)
     bus.subscribe("checkin.requested", checkin_requested)
     bus.subscribe("checkin.message", checkin_message)
     bus.subscribe("monitor.joined", monitor_joined)
     bus.subscribe("monitor.left", monitor_left)
     bus.subscribe("monitor.whisper", monitor_whisper)
+    bus.subscribe("alert." + RELAY, replay)
     bus.subscribe("shifts.changed", shift_changed)
     bus.subscribe("shifts.request", shift_request)
     bus.subscribe("chat.risk", risk_raised)

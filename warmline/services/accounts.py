@@ -18,8 +18,8 @@ from warmline.errors import WarmlineError, conflict, invalid
 from warmline.extensions import db
 from warmline.logs import audit
 from warmline.models import AuthSession, LiveSocket, User, UserRole
-from warmline.models.accounts import STAFF_ROLES
-from warmline.services import handles
+from warmline.models.accounts import ADMIN, STAFF_ROLES
+from warmline.services import chat, handles, roster
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 256
 USERNAME_PATTERN = "letters, digits, '_', '-' or '.', 3 to 64 characters"
@@ -32,16 +32,16 @@ _DUMMY_PASSWORD_HASH = generate_password_hash("not-a-real-password")
 BAD_CREDENTIALS = "That sign-in did not work. Check the details and try again."
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_recovery_code() -> str:
+def new_one_time_code() -> str:
     raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
-def _canonical_recovery_code(code: str) -> str:
+def canonical_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
@@ -65,11 +65,11 @@ def create_member(handle: str | None = None) -> tuple[User, str]:
         handle = handles.normalise(handle)
         if _handle_taken(handle):
             raise conflict("handle_taken", "That handle is taken; please choose another.")
-    code = _new_recovery_code()
+    code = new_one_time_code()
     member = User(
         handle=handle,
         handle_key=handles.key(handle),
-        recovery_code_hash=_digest(_canonical_recovery_code(code)),
+        recovery_code_hash=digest(canonical_code(code)),
     )
     db.session.add(member)
     try:
@@ -85,16 +85,16 @@ def recover_member(handle: str, recovery_code: str) -> tuple[User, str]:
     member = db.session.scalar(
         sa.select(User).where(User.handle_key == handles.key(handle.strip()), User.username.is_(None))
     )
-    given = _digest(_canonical_recovery_code(recovery_code))
-    stored = member.recovery_code_hash if member and member.recovery_code_hash else _digest("")
+    given = digest(canonical_code(recovery_code))
+    stored = member.recovery_code_hash if member and member.recovery_code_hash else digest("")
     if member is None or not hmac.compare_digest(given, stored) or not member.is_active:
         raise WarmlineError("bad_credentials", BAD_CREDENTIALS, 401)
     return member, regenerate_recovery_code(member)
 
 
 def regenerate_recovery_code(member: User) -> str:
-    code = _new_recovery_code()
-    member.recovery_code_hash = _digest(_canonical_recovery_code(code))
+    code = new_one_time_code()
+    member.recovery_code_hash = digest(canonical_code(code))
     return code
 
 
@@ -106,9 +106,13 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
+PASSWORD_RULES = f"A password is {PASSWORD_MIN} to {PASSWORD_MAX} characters long."
+
+
 def check_password(password: str) -> None:
+    """The one password rule, for sign-in, the CLI and invites alike."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise invalid("password", f"A password is {PASSWORD_MIN} to {PASSWORD_MAX} characters long.")
+        raise invalid("password", PASSWORD_RULES)
 
 
 def _hash_password(password: str) -> str:
@@ -116,12 +120,14 @@ def _hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def create_staff(username: str, password: str, roles: Iterable[str], handle: str | None = None) -> User:
-    """A staff account. Its handle (shown to members) defaults to the username."""
+def create_staff(username: str, password: str | None, roles: Iterable[str], handle: str | None = None) -> User:
+    """A staff account. Its handle (shown to members) defaults to the username. Without a
+    password nobody can sign in as it until its invite sets one (services/staff.py)."""
     username = username.strip()
     if not (3 <= len(username) <= 64 and all(ch.isascii() and (ch.isalnum() or ch in "_-.") for ch in username)):
         raise invalid("username", f"A username is {USERNAME_PATTERN}.")
-    check_password(password)
+    if password is not None:
+        check_password(password)
     wanted = _check_roles(roles)
     display = handles.staff_handle(handle or username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -132,7 +138,7 @@ def create_staff(username: str, password: str, roles: Iterable[str], handle: str
         username=username,
         handle=display,
         handle_key=handles.key(display),
-        password_hash=_hash_password(password),
+        password_hash=_hash_password(password) if password is not None else None,
         role_rows=[UserRole(role=role) for role in wanted],
     )
     db.session.add(user)
@@ -143,29 +149,73 @@ def create_staff(username: str, password: str, roles: Iterable[str], handle: str
 def authenticate_staff(username: str, password: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     stored = user.password_hash if user and user.password_hash else _DUMMY_PASSWORD_HASH
-    if not check_password_hash(stored, password) or user is None or not user.is_active:
+    # An account an invite has not yet given a password never matches, not even the dummy.
+    if not check_password_hash(stored, password) or user is None or not user.password_hash or not user.is_active:
         raise WarmlineError("bad_credentials", BAD_CREDENTIALS, 401)
     return user
 
 
-def set_roles(user: User, roles: Iterable[str]) -> None:
-    """Change a staff account's roles; its sessions end, so no old privilege lingers."""
+def _enabled_admins_besides(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == ADMIN, User.disabled_at.is_(None), User.id != user.id)
+        )
+        or 0
+    )
+
+
+def _keep_an_admin(user: User) -> None:
+    """Refuses to leave the organisation without an enabled admin (nobody could then grant
+    the role again without a shell on the server)."""
+    if user.has_role(ADMIN) and user.is_active and _enabled_admins_besides(user) == 0:
+        raise conflict("last_admin", "This is the last enabled admin: make someone else an admin first.")
+
+
+def set_roles(user: User, roles: Iterable[str]) -> bool:
+    """Change a staff account's roles; its sessions end, so no old privilege lingers.
+    Returns whether anything changed (the same roles again signs nobody out)."""
     if user.is_member:
         raise invalid("roles", "Members have no staff roles.")
     wanted = _check_roles(roles)
+    if wanted == user.roles:
+        return False
+    if ADMIN not in wanted:
+        _keep_an_admin(user)
     user.role_rows = [UserRole(role=role) for role in wanted]
-    revoke_user_sessions(user, "role_change")
+    sign_out_everywhere(user, "role_change")
+    return True
 
 
 def set_password(user: User, password: str) -> None:
     check_password(password)
     user.password_hash = _hash_password(password)
-    revoke_user_sessions(user, "password_change")
+    sign_out_everywhere(user, "password_change")
 
 
 def disable_user(user: User) -> None:
+    if user.disabled_at is not None:
+        return
+    _keep_an_admin(user)
     user.disabled_at = clock.now()
-    revoke_user_sessions(user, "disabled")
+    sign_out_everywhere(user, "disabled")
+
+
+def enable_user(user: User) -> None:
+    user.disabled_at = None
+
+
+def sign_out_everywhere(user: User, reason: str) -> None:
+    """Disabling, a role change, a password change: every session of `user` ends, their
+    sockets close on every process once this commits, and the conversations they held go
+    back to the front of the queue at once (the member hears `chat:requeued`), so nobody
+    waits on a peer who can no longer answer. Their availability switch goes off too."""
+    for conversation in chat.active_for_peer(user.id):
+        chat.requeue(conversation, "peer_signed_out")
+    roster.pause_taking_chats(user)
+    revoke_user_sessions(user, reason)
 
 
 def find_staff(username: str) -> User:
@@ -182,7 +232,7 @@ def start_session(user: User) -> str:
     """A new sign-in for `user`; returns the raw token the cookie will carry."""
     token = secrets.token_urlsafe(32)
     lifetime = _session_lifetime(user)
-    db.session.add(AuthSession(token_hash=_digest(token), user=user, expires_at=clock.now() + lifetime))
+    db.session.add(AuthSession(token_hash=digest(token), user=user, expires_at=clock.now() + lifetime))
     user.session_token = token
     return token
 
@@ -212,7 +262,7 @@ def session_user(token: str) -> SignIn | None:
     row = db.session.execute(
         sa.select(User, AuthSession.id, AuthSession.expires_at)
         .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == _digest(token), *_live())
+        .where(AuthSession.token_hash == digest(token), *_live())
     ).first()
     if row is None:
         return None
@@ -235,7 +285,7 @@ def session_still_valid(auth_session_id: int) -> bool:
 
 
 def end_session(token: str, reason: str = "logout") -> None:
-    auth_session = db.session.scalar(sa.select(AuthSession).where(AuthSession.token_hash == _digest(token)))
+    auth_session = db.session.scalar(sa.select(AuthSession).where(AuthSession.token_hash == digest(token)))
     if auth_session is None or auth_session.revoked_at is not None:
         return
     auth_session.revoked_at = clock.now()
@@ -283,13 +333,24 @@ def recover(handle: str, recovery_code: str) -> tuple[User, str, str]:
     return member, code, token
 
 
-def sign_in(username: str, password: str) -> tuple[User, str]:
+def sign_in(username: str, password: str, otp: str | None = None) -> tuple[User, str]:
+    """Username and password, then the two-factor code when the account has it on (a
+    missing or wrong code is `mfa_required`; a code is accepted once)."""
+    from warmline.services import mfa
+
     try:
         user = authenticate_staff(username, password)
     except WarmlineError:
         audit("login_failed")
         raise
+    if user.mfa_enabled and not (otp and mfa.accept_code(user, otp)):
+        db.session.commit()  # a used recovery code or time-step stays used
+        audit("login_failed", user_id=user.id, reason="mfa")
+        raise WarmlineError(
+            "mfa_required", "Enter the 6-digit code from your authenticator app (or a recovery code).", 401
+        )
     token = start_session(user)
+    user.last_sign_in_at = clock.now()
     db.session.commit()
     audit("login_succeeded", user_id=user.id)
     return user, token

@@ -243,11 +243,19 @@ def apply_template(
 
 
 def on_shift(at: datetime, role: str = SHIFT_PEER) -> list[Shift]:
-    """The one answer to "who is on now", used by routing, status and alerts alike."""
+    """The one answer to "who is on now", used by routing, status and alerts alike. A
+    disabled account is never on shift, whatever its schedule says."""
     return list(
         db.session.scalars(
             sa.select(Shift)
-            .where(Shift.role == role, Shift.cancelled_at.is_(None), Shift.starts_at <= at, Shift.ends_at > at)
+            .join(User, User.id == Shift.user_id)
+            .where(
+                Shift.role == role,
+                Shift.cancelled_at.is_(None),
+                Shift.starts_at <= at,
+                Shift.ends_at > at,
+                User.disabled_at.is_(None),
+            )
             .order_by(Shift.ends_at)
         )
     )
@@ -316,7 +324,9 @@ def available_peer_ids(at: datetime) -> list[int]:
         db.session.scalars(
             sa.select(Shift.user_id)
             .join(PeerAvailability, PeerAvailability.user_id == Shift.user_id)
+            .join(User, User.id == Shift.user_id)
             .where(
+                User.disabled_at.is_(None),
                 PeerAvailability.available.is_(True),
                 Shift.role == SHIFT_PEER,
                 Shift.cancelled_at.is_(None),

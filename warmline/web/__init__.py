@@ -9,7 +9,7 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, billing, chat, escalations, forum, home, peer_tools, reports, shifts
+    from warmline.web import api, auth, billing, chat, escalations, forum, home, peer_tools, reports, shifts, staff
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(billing.member_bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
+
+    app.register_blueprint(staff.bp)
     errors.init_app(app)
     app.before_request(validation.refuse_nul_in_forms)
     filters.init_app(app)

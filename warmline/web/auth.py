@@ -9,16 +9,21 @@ from werkzeug.wrappers import Response
 from warmline import auth
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
-from warmline.models.accounts import BILLING, COORDINATOR, MODERATOR, PEER
+from warmline.models.accounts import ADMIN, BILLING, COORDINATOR, MODERATOR, PEER
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
-from warmline.services import accounts
+from warmline.services import accounts, mfa
 from warmline.web.navigation import same_site_path
 
 bp = Blueprint("auth", __name__)
 
 # Where staff land after signing in, first match wins; an endpoint not built yet is skipped.
-LANDING = [(PEER, "chat.console"), (COORDINATOR, "shifts.roster_page"), (MODERATOR, "moderation.queue_page")]
-LANDING.append((BILLING, "billing.index"))
+LANDING = [
+    (PEER, "chat.console"),
+    (COORDINATOR, "shifts.roster_page"),
+    (MODERATOR, "moderation.queue_page"),
+    (ADMIN, "staff_pages.list_page"),
+    (BILLING, "billing.index"),
+]
 
 
 def _landing() -> str:
@@ -70,11 +75,21 @@ def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("auth/login.html", next_url=next_url)
     username = request.form.get("username", "")[:64]
+    otp = request.form.get("otp", "").strip()[:32] or None
     try:
-        user, token = accounts.sign_in(username, request.form.get("password", "")[: accounts.PASSWORD_MAX])
+        user, token = accounts.sign_in(username, request.form.get("password", "")[: accounts.PASSWORD_MAX], otp)
     except WarmlineError as error:
-        return render_template("auth/login.html", error=error, username=username, next_url=next_url), error.status
+        # A right password and no (or a wrong) code: the same form again, asking for the code.
+        return render_template(
+            "auth/login.html",
+            error=error,
+            username=username,
+            next_url=next_url,
+            ask_otp=error.code == "mfa_required",
+        ), error.status
     auth.start(user, token)
+    if mfa.needs_enrolment(user):
+        return redirect(url_for("staff_pages.two_factor"))
     return redirect(next_url or _landing())
 
 

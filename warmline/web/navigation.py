@@ -39,6 +39,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Monitor", "peer_tools.monitor", COORDINATORS),
     ("Billing", "billing.index", BILLERS),
     ("Reports", "reports.page", COORDINATORS),
+    ("Staff", "staff_pages.list_page", COORDINATORS),
     ("Account", "auth.account", ()),
 ]
 

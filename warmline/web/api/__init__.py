@@ -35,4 +35,5 @@ from warmline.web.api import (  # noqa: E402,F401  (attach routes)
     reports,
     sessions,
     shifts,
+    staff,
 )

@@ -11,7 +11,7 @@ from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.models import User
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
-from warmline.services import accounts
+from warmline.services import accounts, mfa
 from warmline.validation import optional, text
 from warmline.web.api import body, bp, ok
 
@@ -61,10 +61,18 @@ def recover_member() -> tuple[Response, int]:
 @public
 @limiter.limit("10 per minute")
 def login() -> tuple[Response, int]:
-    data = body({"username": text(max_len=64), "password": text(max_len=accounts.PASSWORD_MAX, strip=False)})
+    data = body(
+        {
+            "username": text(max_len=64),
+            "password": text(max_len=accounts.PASSWORD_MAX, strip=False),
+            "otp": optional(text(max_len=32)),
+        }
+    )
     _refuse_if_signed_in()
-    user, token = accounts.sign_in(data["username"], data["password"])
+    user, token = accounts.sign_in(data["username"], data["password"], data["otp"])
     auth.start(user, token)
+    if mfa.needs_enrolment(user):  # the organisation requires two-factor: enrol before anything else
+        return ok(user=user_json(user), mfa_setup_required=True, csrf_token=generate_csrf())
     return ok(user=user_json(user), csrf_token=generate_csrf())
 
 
