@@ -175,9 +175,30 @@ def conversation_json(conversation: Conversation, viewer: User | None = None) ->
     if viewer is not None and viewer.id == conversation.peer_id:
         data["intake_danger"] = conversation.intake_danger
         data["member_connected"] = conversation.member_gone_since is None
+        data["earlier_contacts"] = earlier_contacts(conversation)
     if viewer is not None and viewer.id == conversation.member_id:
         data["peer_connected"] = conversation.peer_gone_since is None
     return data
+
+
+EARLIER_CONTACTS = 5
+
+
+def earlier_contacts(conversation: Conversation) -> list[dict[str, Any]]:
+    """The member's last few contacts with this organisation before this one, for the peer's
+    context (when, with whom, about what): no transcript."""
+    rows = db.session.execute(
+        sa.select(Conversation.id, Conversation.requested_at, Conversation.topic, User.handle)
+        .outerjoin(User, User.id == Conversation.peer_id)
+        .where(Conversation.member_id == conversation.member_id, Conversation.id != conversation.id)
+        .where(Conversation.requested_at < conversation.requested_at)
+        .order_by(Conversation.requested_at.desc())
+        .limit(EARLIER_CONTACTS)
+    ).all()
+    return [
+        {"conversation_id": r.id, "requested_at": iso(r.requested_at), "topic": r.topic, "peer_handle": r.handle}
+        for r in rows
+    ]
 
 
 def message_json(message: Message) -> dict[str, Any]:

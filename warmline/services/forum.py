@@ -30,7 +30,7 @@ from warmline.models import (
 )
 from warmline.models.forums import HIDDEN, PENDING, PUBLISHED
 from warmline.sanitize import render
-from warmline.services import risk
+from warmline.services import alerts, risk
 from warmline.services.hours import iso
 
 TITLE_MAX, BODY_MAX, WARNING_MAX, REASON_MAX = 150, 10_000, 150, 300
@@ -145,6 +145,8 @@ def _file(post: Post, decision: Decision) -> None:
             else "Your post is waiting for a moderator to look at it; it will appear once approved."
         )
         db.session.add(Notice(member_id=post.author_id, post_id=post.id, kind="held", message=message))
+        if decision.urgent:
+            alerts.urgent_post_held(post)
 
 
 @dataclass
@@ -297,6 +299,7 @@ def edit(author: User, post_id: int, body: str) -> Post:
     if decision.urgent and post.status == PUBLISHED:
         set_status(post, PENDING)
         decision.review = True
+        alerts.urgent_post_held(post)
     if decision.review and db.session.scalar(sa.select(ReviewItem).where(ReviewItem.post_id == post.id)) is None:
         db.session.add(ReviewItem(post_id=post.id, reasons=decision.reasons + ["edited"], urgent=decision.urgent))
     db.session.commit()
