@@ -63,6 +63,8 @@
     var kind = message.sender_role === "system" ? "system" : (mine ? "mine" : "theirs");
     item.className = "message " + kind + (message.seq ? "" : " pending");
     item.setAttribute("data-client-id", message.client_id);
+    // The list is a role="log" (new lines are announced), so its items are not list items.
+    item.setAttribute("role", "article");
     item.textContent = "";
     var who = document.createElement("span");
     who.className = "who";
