@@ -5,7 +5,7 @@
   "use strict";
   var W = window.Warmline = window.Warmline || {};
 
-  W.confirm = function (text, yesLabel) {
+  W.confirm = function (text, yesLabel, noLabel) {
     return new Promise(function (resolve) {
       var dialog = document.createElement("dialog");
       dialog.className = "confirm-dialog";
@@ -21,7 +21,7 @@
       var no = document.createElement("button");
       no.type = "button";
       no.className = "secondary";
-      no.textContent = "Cancel";
+      no.textContent = noLabel || "Go back";
       row.appendChild(yes);
       row.appendChild(no);
       dialog.appendChild(p);
@@ -52,7 +52,7 @@
     event.preventDefault();
     event.stopPropagation();  // the form's own handler runs once, after the yes
     var label = (submitter && submitter.getAttribute("data-confirm-yes")) || form.getAttribute("data-confirm-yes");
-    W.confirm(text, label).then(function (yes) {
+    W.confirm(text, label, form.getAttribute("data-confirm-no")).then(function (yes) {
       if (!yes) { return; }
       form.setAttribute("data-confirmed", "");
       if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }

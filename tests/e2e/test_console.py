@@ -153,7 +153,7 @@ def test_conversation_tabs_by_keyboard_and_closing_an_ended_one(app, new_page):
     open_pane(peer).get_by_role("button", name="End conversation").click()
     dialog = peer.get_by_role("dialog")
     expect(dialog).to_contain_text(f"End the conversation with {two}?")
-    dialog.get_by_role("button", name="Cancel").click()
+    dialog.get_by_role("button", name="Go back").click()
     expect(open_pane(peer).locator("textarea[name=body]")).to_be_visible()
     open_pane(peer).get_by_role("button", name="End conversation").click()
     peer.get_by_role("dialog").get_by_role("button", name="End conversation").click()

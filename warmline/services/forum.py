@@ -31,7 +31,7 @@ from warmline.models import (
 from warmline.models.forums import HIDDEN, PENDING, PUBLISHED
 from warmline.sanitize import render
 from warmline.services import alerts, risk
-from warmline.services.hours import iso
+from warmline.services.hours import in_words, iso
 
 TITLE_MAX, BODY_MAX, WARNING_MAX, REASON_MAX = 150, 10_000, 150, 300
 OUTREACH = (
@@ -82,7 +82,7 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     if silence is not None:
         raise WarmlineError(
             "silenced",
-            f"You can post again from {iso(silence.until)}. Reason: {silence.reason}",
+            f"You can post again from {in_words(silence.until)}. Reason: {silence.reason}",
             403,
             until=iso(silence.until),
         )
