@@ -5,7 +5,6 @@
   "use strict";
   var W = window.Warmline = window.Warmline || {};
   if (W.attention) { return; }  // loaded by the page and by the staff alerts: once is enough
-  var SOUND_KEY = "warmline.sound";
   var script = document.currentScript;
   var chimeUrl = script ? script.src.replace(/js\/attention\.js(\?.*)?$/, "sounds/chime.wav") : "/static/sounds/chime.wav";
   var baseTitle = document.title;
@@ -16,9 +15,12 @@
     document.title = parts.length ? parts.join(" · ") + " · " + baseTitle : baseTitle;
   }
 
-  function soundOn() {
-    try { return window.localStorage.getItem(SOUND_KEY) !== "off"; } catch (e) { return true; }
-  }
+  // The person's choice is kept on the server (PATCH /api/v1/me/preferences); the page
+  // carries it in data-alert-sound.
+  var holder = document.querySelector("[data-alert-sound]");
+  var sound = !holder || holder.getAttribute("data-alert-sound") !== "off";
+
+  function soundOn() { return sound; }
 
   function chime() {
     if (!soundOn() || !window.Audio) { return; }
@@ -66,14 +68,19 @@
     },
     soundOn: soundOn,
     setSound: function (on) {
-      try { window.localStorage.setItem(SOUND_KEY, on ? "on" : "off"); } catch (e) { /* storage off */ }
+      sound = on;
+      return fetch("/api/v1/me/preferences", {
+        method: "PATCH", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
+        body: JSON.stringify({ alert_sound: on })
+      }).then(function (r) { return r.json(); });
     },
     // Binds the alert settings controls inside `root` (a sound checkbox, a notifications button).
     bindSettings: function (root) {
-      var sound = root.querySelector("[data-sound-toggle]");
-      if (sound) {
-        sound.checked = soundOn();
-        sound.addEventListener("change", function () { W.attention.setSound(sound.checked); if (sound.checked) { chime(); } });
+      var toggle = root.querySelector("[data-sound-toggle]");
+      if (toggle) {
+        toggle.checked = soundOn();
+        toggle.addEventListener("change", function () { W.attention.setSound(toggle.checked); if (toggle.checked) { chime(); } });
       }
       var ask = root.querySelector("[data-notifications]");
       var status = root.querySelector("[data-notifications-status]");
