@@ -64,7 +64,7 @@
   function renderContext(state, conversation, handoffNote) {
     var pane = state.pane;
     pane.querySelector(".topic").textContent = conversation.topic || "(none given)";
-    pane.querySelector(".risk").textContent = conversation.risk || "none";
+    pane.querySelector(".risk-level").textContent = conversation.risk || "none";
     var hand = pane.querySelector(".handoff");
     hand.hidden = !handoffNote;
     hand.querySelector(".handoff-note").textContent = handoffNote || "";
@@ -282,7 +282,7 @@
     var banner = state.pane.querySelector(".banner.risk");
     banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed.";
     banner.hidden = false;
-    state.pane.querySelector(".risk").textContent = data.risk;
+    state.pane.querySelector(".risk-level").textContent = data.risk;
     setEscalationLevel(state.pane, data.risk);
     state.pane.querySelector("details.escalate").open = true;
     W.attention.alert("Risk raised to " + data.risk + " with " + state.handle, "", "risk-" + data.conversation_id);

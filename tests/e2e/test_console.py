@@ -238,3 +238,43 @@ def test_console_chat_and_moderation_have_no_serious_accessibility_violations(ap
         for context in contexts:
             context.close()
     assert results == {"console": [], "chat": [], "moderation": []}, json.dumps(results, indent=1)
+
+
+def test_three_columns_on_a_desktop_one_on_a_phone_with_the_members_context(app, browser, server, new_page):
+    on_duty_peer(app, "pat")
+    member, peer = new_page(), new_page()
+    handle = member_asks(member, "first time")
+    sign_in(peer, "pat")
+    peer.get_by_role("button", name="Accept: first time").click()
+    open_pane(peer).get_by_role("button", name="End conversation").click()
+    peer.get_by_role("dialog").get_by_role("button", name="End conversation").click()
+    expect(member.get_by_role("heading", name="The conversation has ended")).to_be_visible()
+
+    # The same member again, now in danger: the peer sees the earlier contact and the
+    # escalation form starts at the detector's level.
+    member.goto("/chat")
+    member.get_by_label("What would you like to talk about? (optional)").fill("again")
+    member.get_by_role("radio", name="Yes").check()
+    member.get_by_role("button", name="Talk to a peer").click()
+    peer.set_viewport_size({"width": 1280, "height": 900})
+    peer.get_by_role("button", name="Accept: again").click()
+    context = open_pane(peer).get_by_role("complementary", name="About this member")
+    expect(context.locator(".earlier li")).to_have_count(1)
+    expect(context.locator(".earlier li")).to_contain_text("with Pat: first time")
+    expect(context.locator(".risk-level")).to_have_text("imminent")
+    expect(context.locator("select[name=risk_level]")).to_have_value("imminent")
+    expect(peer.get_by_role("tab", name=handle).last).to_have_attribute("aria-selected", "true")
+
+    side = peer.locator(".console-side").bounding_box()
+    log = open_pane(peer).locator(".messages").bounding_box()
+    aside = context.bounding_box()
+    assert side["x"] + side["width"] <= log["x"] and log["x"] + log["width"] <= aside["x"], (side, log, aside)
+    main = peer.locator(".console-main").bounding_box()
+    conversation = open_pane(peer).locator(".pane-conversation").bounding_box()
+    assert abs(side["y"] - main["y"]) < 50 and abs(conversation["y"] - aside["y"]) < 50  # side by side, not stacked
+
+    peer.set_viewport_size({"width": 390, "height": 800})
+    main = peer.locator(".console-main").bounding_box()
+    side = peer.locator(".console-side").bounding_box()
+    assert main["y"] < side["y"], "on a phone the conversation comes first"
+    assert peer.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
