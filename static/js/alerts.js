@@ -10,6 +10,8 @@
   if (document.getElementById("console-app") || document.getElementById("chat-app")) { return; }
   var socket = window.io("/chat", { auth: { csrf_token: W.csrfToken() } });
   var link = box.getAttribute("data-escalations-url");
+  socket.on("connect", function () { box.setAttribute("data-connected", ""); });
+  socket.on("disconnect", function () { box.removeAttribute("data-connected"); });
   var unseen = 0;
 
   // The settings sit after the live region, not inside it (controls must not be announced).
@@ -37,12 +39,12 @@
 
   function raise(text, href, title, tag) {
     W.attention.show(text, href);
-    if (document.hidden) { unseen += 1; W.attention.count("alerts", unseen, "new alerts"); }
+    if (document.hidden) { unseen += 1; W.attention.count("alerts", unseen, ["new alert", "new alerts"]); }
     W.attention.alert(title || text, "", tag, function () { if (href) { window.location.href = href; } });
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (!document.hidden && unseen) { unseen = 0; W.attention.count("alerts", 0, "new alerts"); }
+    if (!document.hidden && unseen) { unseen = 0; W.attention.count("alerts", 0, ["new alert", "new alerts"]); }
   });
 
   socket.on("escalation:new", function (data) {

@@ -11,7 +11,10 @@
   var counts = [];  // [{key, n, words}] in the order first set
 
   function renderTitle() {
-    var parts = counts.filter(function (c) { return c.n > 0; }).map(function (c) { return c.n + " " + c.words; });
+    var parts = counts.filter(function (c) { return c.n > 0; }).map(function (c) {
+      var words = typeof c.words === "string" ? c.words : c.words[c.n === 1 ? 0 : 1];
+      return c.n + " " + words;
+    });
     document.title = parts.length ? parts.join(" · ") + " · " + baseTitle : baseTitle;
   }
 
@@ -42,7 +45,8 @@
   }
 
   W.attention = {
-    // `words` says what is counted ("waiting", "unread"): shown as "2 waiting · 1 unread · <title>".
+    // `words` says what is counted ("waiting", or ["new alert", "new alerts"]): shown as
+    // "2 waiting · 1 unread · <title>".
     count: function (key, n, words) {
       var found = counts.filter(function (c) { return c.key === key; })[0];
       if (!found) { found = { key: key }; counts.push(found); }

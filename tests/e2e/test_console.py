@@ -278,3 +278,48 @@ def test_three_columns_on_a_desktop_one_on_a_phone_with_the_members_context(app,
     side = peer.locator(".console-side").bounding_box()
     assert main["y"] < side["y"], "on a phone the conversation comes first"
     assert peer.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
+    make_staff(app, "morgan", "moderator")
+    with app.app_context():
+        forums.create_forum("daily-check-in", "Daily check-in")
+    moderator, member = new_page(), new_page()
+    moderator.context.grant_permissions(["notifications"])
+    moderator.add_init_script(PAGE_HOOKS)
+    moderator.goto("/login")
+    moderator.get_by_label("Username").fill("morgan")
+    moderator.get_by_label("Password").fill(PASSWORD)
+    moderator.get_by_role("button", name="Sign in").click()
+    moderator.goto("/moderation")
+    title = moderator.title()
+    sound = moderator.get_by_role("checkbox", name="Sound for alerts")
+    expect(sound).to_be_checked()
+    sound.uncheck()  # kept on the server: still off after a reload
+    moderator.wait_for_function(
+        "fetch('/api/v1/me/preferences').then(r => r.json()).then(b => b.preferences.alert_sound === false)"
+    )
+    moderator.reload()
+    expect(moderator.get_by_role("checkbox", name="Sound for alerts")).not_to_be_checked()
+    expect(moderator.locator("#alerts[data-connected]")).to_have_count(1)  # live before the post
+
+    moderator.evaluate("window.__setHidden(true)")
+    member.goto("/join")
+    member.get_by_role("button", name="Join").click()
+    member.goto("/forums/daily-check-in")
+    answer = member.evaluate(
+        """async () => {
+          const token = document.querySelector('meta[name="csrf-token"]').content;
+          const r = await fetch('/api/v1/forums/daily-check-in/threads', {method: 'POST',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+            body: JSON.stringify({title: 'tonight', body: 'I want to kill myself tonight'})});
+          return r.status;
+        }"""
+    )
+    assert answer == 201
+    expect(moderator.locator("#alerts")).to_contain_text("A forum post was held at imminent risk")
+    expect(moderator).to_have_title(f"1 new alert · {title}")
+    moderator.wait_for_function("window.__notifications.length >= 1")
+    assert moderator.evaluate("window.__notifications[0].title") == "Urgent forum post held"
+    moderator.evaluate("window.__setHidden(false)")
+    expect(moderator).to_have_title(title)
