@@ -54,6 +54,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "LEDGER_ANCHOR_PATH": os.environ.get("WARMLINE_LEDGER_ANCHOR") or None,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # The Redis pub/sub channel: processes of one deployment share it (tests use their own).
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL") or "warmline",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "WARMLINE_TIMEZONE": timezone,
@@ -95,6 +97,7 @@ TUNABLE = (
     "RECORD_RETENTION_YEARS",
     "SHORT_ABANDON_SECONDS",
     "SERVICE_LEVEL_SECONDS",
+    "CHAT_STEPPED_AWAY",
 )
 
 
@@ -152,6 +155,8 @@ DEFAULTS: dict[str, object] = {
     "CHAT_PEER_GRACE": 60,
     "CHAT_MEMBER_GRACE": 300,
     "CHAT_UNANSWERED": 180,
+    # A waiting member disconnected this long has "stepped away": behind those connected.
+    "CHAT_STEPPED_AWAY": 60,
     "CHAT_WAIT_OPTIONS_AFTER": 600,
     "CHAT_RETENTION_DAYS": 90,
     "CHAT_MESSAGE_RATE": "60/minute",

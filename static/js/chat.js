@@ -23,7 +23,7 @@
     fetch("/api/v1/status", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (status) {
       if (status.open) { show("start"); return; }
       $("next-open").textContent = status.next_open_at
-        ? "The next peer is on from " + new Date(status.next_open_at).toLocaleString() + "."
+        ? "The next peer is on from " + W.time.words(status.next_open_at) + "."
         : "We don't know yet when the next peer is on.";
       show("closed");
     });

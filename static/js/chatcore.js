@@ -47,6 +47,7 @@
   };
 
   function timeOf(iso) {
+    if (W.time) { return W.time.clock(iso); }  // the organisation's zone
     var d = new Date(iso);
     return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
@@ -57,8 +58,13 @@
     if (selector && list.querySelector(selector)) { return; }
     var pending = list.querySelector('[data-client-id="' + message.client_id + '"].pending');
     var item = pending || document.createElement("li");
-    item.className = "message " + (mine ? "mine" : "theirs") + (message.seq ? "" : " pending");
+    // `mine` is decided by the caller from who sent it (after a hand-over another peer's
+    // lines are theirs, not "You"); Warmline's own notices stand apart.
+    var kind = message.sender_role === "system" ? "system" : (mine ? "mine" : "theirs");
+    item.className = "message " + kind + (message.seq ? "" : " pending");
     item.setAttribute("data-client-id", message.client_id);
+    // The list is a role="log" (new lines are announced), so its items are not list items.
+    item.setAttribute("role", "article");
     item.textContent = "";
     var who = document.createElement("span");
     who.className = "who";

@@ -1,5 +1,8 @@
-// The peer console: availability, the live queue, several conversations in tabs, typing,
-// end with a contact note, hand-over to another peer.
+// The peer console: availability, conversations in tabs (WAI-ARIA tabs), typing, the end
+// with a contact note, hand-over, escalation, and the alerts that reach a peer in another tab.
+// Other modules plug in through W.console.hub: "state" (chat:state answer), "queue" (items),
+// "pane:open" ({id, pane, conversation}), "pane:select" (id), "message" (message, pane id),
+// "pane:ended" (id).
 (function () {
   "use strict";
   var W = window.Warmline;
@@ -8,51 +11,75 @@
   var $ = function (id) { return document.getElementById(id); };
   var socket = W.connect();
   W.consoleSocket = socket;  // the console's add-ons (canned.js, peertools.js) share it
-  var panes = {};  // conversation_id -> {pane, tab, list, outbox, ended}
-  var available = false;
+  var hub = W.hub();
+  var myHandle = root.getAttribute("data-handle");
+  var panes = {};  // conversation_id -> {pane, tab, list, outbox, ended, unread, handle}
+  var RISK_WORDS = { moderate: "moderate", high: "high", imminent: "imminent" };
+  var tabs = new W.Tabs($("tabs"), {
+    onSelect: function (id) { markRead(id); hub.emit("pane:select", id); },
+    onClose: function (id) { closeTab(id); }
+  });
+  var consoleState = { available: false };
+  W.console = { hub: hub, socket: socket, panes: panes, state: consoleState, root: root };
+
+  W.attention.bindSettings(root);
 
   function setAvailable(value) {
-    available = value;
+    consoleState.available = value;
     var button = $("availability");
     button.setAttribute("aria-pressed", value ? "true" : "false");
     button.textContent = value ? "Stop taking chats" : "Start taking chats";
     $("accept-next").disabled = !value;
-    if (!value) { renderQueue([]); }
+    if (!value) { hub.emit("queue", []); }
   }
 
-  function minutesSince(iso) {
-    var minutes = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 60000));
-    return minutes === 0 ? "just now" : minutes + " min";
-  }
+  function mine(m) { return m.sender_role === "peer" && m.sender_handle === myHandle; }
 
-  function renderQueue(items) {
-    var list = $("queue");
-    list.textContent = "";
-    $("queue-count").textContent = String(items.length);
-    items.forEach(function (item) {
-      var li = document.createElement("li");
-      li.className = "queue-item risk-" + item.risk;
-      var text = document.createElement("span");
-      text.textContent = (item.topic || "(no topic)") + " · waiting " + minutesSince(item.waiting_since) +
-        (item.risk !== "none" ? " · risk: " + item.risk : "") + (item.returned ? " · returned" : "");
-      var button = document.createElement("button");
-      button.type = "button";
-      button.textContent = "Accept";
-      button.setAttribute("aria-label", "Accept: " + (item.topic || "no topic"));
-      button.addEventListener("click", function () { accept(item.conversation_id); });
-      li.appendChild(text);
-      li.appendChild(button);
-      list.appendChild(li);
-    });
-  }
+  // Unread: messages from the member in a tab the peer is not looking at (or while this
+  // browser tab is in the background).
+  function looking(id) { return !document.hidden && String(tabs.selected) === String(id); }
 
-  function select(id) {
+  function updateUnread() {
+    var total = 0;
     Object.keys(panes).forEach(function (key) {
-      var on = Number(key) === id;
-      panes[key].pane.hidden = !on;
-      panes[key].tab.setAttribute("aria-selected", on ? "true" : "false");
-      panes[key].tab.tabIndex = on ? 0 : -1;
+      var state = panes[key];
+      total += state.unread;
+      var badge = state.tab.querySelector(".unread");
+      badge.hidden = state.unread === 0;
+      badge.textContent = state.unread ? state.unread + " new" : "";
     });
+    W.attention.count("unread", total, "unread");
+  }
+
+  function markRead(id) {
+    var state = panes[id];
+    if (state && state.unread && !document.hidden) { state.unread = 0; updateUnread(); }
+  }
+
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { markRead(tabs.selected); } });
+
+  function setEscalationLevel(pane, risk) {
+    if (RISK_WORDS[risk]) { pane.querySelector(".escalate-form select[name=risk_level]").value = risk; }
+  }
+
+  function renderContext(state, conversation, handoffNote) {
+    var pane = state.pane;
+    pane.querySelector(".topic").textContent = conversation.topic || "(none given)";
+    pane.querySelector(".risk-level").textContent = conversation.risk || "none";
+    var hand = pane.querySelector(".handoff");
+    hand.hidden = !handoffNote;
+    hand.querySelector(".handoff-note").textContent = handoffNote || "";
+    var earlier = pane.querySelector(".earlier");
+    earlier.textContent = "";
+    var contacts = conversation.earlier_contacts || [];
+    pane.querySelector(".no-earlier").hidden = contacts.length > 0;
+    contacts.forEach(function (c) {
+      var li = document.createElement("li");
+      li.textContent = W.time.words(c.requested_at) + (c.peer_handle ? " with " + c.peer_handle : " (not answered)") +
+        (c.topic ? ": " + c.topic : "");
+      earlier.appendChild(li);
+    });
+    setEscalationLevel(pane, conversation.risk);
   }
 
   function paneFor(conversation, handoffNote) {
@@ -60,34 +87,42 @@
     if (panes[id]) { return panes[id]; }
     var pane = $("pane-template").content.firstElementChild.cloneNode(true);
     pane.id = "pane-" + id;
-    var tab = document.createElement("button");
-    tab.type = "button";
-    tab.setAttribute("role", "tab");
-    tab.id = "tab-" + id;
-    tab.setAttribute("aria-controls", pane.id);
-    pane.setAttribute("aria-labelledby", tab.id);
-    tab.textContent = conversation.member_handle || "Member";
-    tab.addEventListener("click", function () { select(id); });
-    $("tabs").appendChild(tab);
+    pane.hidden = true;
     $("panes").appendChild(pane);
+    var handle = conversation.member_handle || "Member";
+    var tab = tabs.add(id, handle, pane);
     $("no-chats").hidden = true;
+    pane.querySelectorAll("[data-for]").forEach(function (label) {
+      var field = pane.querySelector(label.getAttribute("data-for"));
+      field.id = label.getAttribute("data-for").replace(/[^a-z]/g, "") + "-" + id;
+      label.setAttribute("for", field.id);
+    });
     var textarea = pane.querySelector("textarea[name=body]");
-    textarea.id = "reply-" + id;
-    pane.querySelector(".composer label").setAttribute("for", textarea.id);
-    var state = { pane: pane, tab: tab, list: pane.querySelector(".messages"), outbox: new W.Outbox(id), ended: false };
+    var state = {
+      pane: pane, tab: tab, list: pane.querySelector(".messages"), outbox: new W.Outbox(id),
+      ended: false, unread: 0, handle: handle
+    };
     panes[id] = state;
     window.WarmlineServiceMinutes.remember(pane.querySelector(".note-form"), conversation);
-    pane.querySelector(".meta").textContent = "Topic: " + (conversation.topic || "(none)") +
-      (handoffNote ? " · Hand-off note: " + handoffNote : "");
     pane.querySelector(".banner.danger").hidden = !(conversation.intake_danger || conversation.risk === "high" || conversation.risk === "imminent");
+    renderContext(state, conversation, handoffNote);
     wirePane(id, state, textarea);
-    select(id);
+    tabs.select(id);
     W.call(socket, "chat:resume", { conversation_id: id, after_seq: 0 }).then(function (ack) {
       if (!ack.ok) { return; }
-      ack.messages.forEach(function (m) { W.renderMessage(state.list, m, m.sender_role === "peer"); });
+      ack.messages.forEach(function (m) { W.renderMessage(state.list, m, mine(m)); });
       W.flush(socket, state.outbox, state.list);
     });
+    hub.emit("pane:open", { id: id, pane: pane, conversation: conversation });
     return state;
+  }
+
+  function postJson(url, method, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json(); });
   }
 
   function wirePane(id, state, textarea) {
@@ -107,13 +142,15 @@
       });
     });
     pane.querySelector(".end").addEventListener("click", function () {
-      W.call(socket, "chat:end", { conversation_id: id });
+      W.confirm("End the conversation with " + state.handle + "? They will be told it has ended.", "End conversation")
+        .then(function (yes) { if (yes) { W.call(socket, "chat:end", { conversation_id: id }); } });
     });
+    pane.querySelector(".close-tab").addEventListener("click", function () { closeTab(id); });
     pane.querySelector(".transfer-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.target;
       W.call(socket, "chat:transfer", { conversation_id: id, to_peer_id: Number(form.to_peer_id.value), note: form.note.value })
-        .then(function (ack) { if (!ack.ok) { pane.querySelector(".send-error").textContent = ack.error.message; } });
+        .then(function (ack) { if (!ack.ok) { pane.querySelector(".transfer-status").textContent = ack.error.message; } });
     });
     pane.querySelector(".escalate-form").addEventListener("submit", function (event) {
       event.preventDefault();
@@ -130,27 +167,39 @@
     pane.querySelector(".note-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.target;
-      fetch("/api/v1/conversations/" + id + "/note", {
-        method: "PUT", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
-        body: JSON.stringify(Object.assign({ topics: form.topics.value, referral: form.referral.value, note: form.note.value,
-          service_minutes: window.WarmlineServiceMinutes.value(form) }, W.noteExtras(form)))
-      }).then(function (r) { return r.json(); }).then(function (body) {
-        form.querySelector(".note-status").textContent = body.ok ? "Note saved." : body.error.message;
-      });
+      postJson("/api/v1/conversations/" + id + "/note", "PUT", Object.assign({
+        topics: form.topics.value, referral: form.referral.value, note: form.note.value,
+        service_minutes: window.WarmlineServiceMinutes.value(form)
+      }, W.noteExtras(form)))
+        .then(function (body) { form.querySelector(".note-status").textContent = body.ok ? "Note saved." : body.error.message; });
     });
   }
 
-  function closePane(id, message) {
+  function endPane(id, message) {
     var state = panes[id];
-    if (!state) { return; }
+    if (!state || state.ended) { return; }
     state.ended = true;
     state.pane.querySelector(".composer").hidden = true;
     state.pane.querySelector(".transfer").hidden = true;
+    state.pane.querySelector(".escalate").hidden = true;
     state.pane.querySelector(".presence").textContent = message;
     state.pane.querySelector(".note-form").hidden = false;
     window.WarmlineServiceMinutes.prefill(state.pane.querySelector(".note-form"));
-    state.tab.textContent += " (ended)";
+    state.pane.querySelector(".close-tab").hidden = false;
+    state.tab.querySelector(".tab-name").textContent = state.handle + " (ended)";
+    state.unread = 0;
+    updateUnread();
+    hub.emit("pane:ended", id);
+  }
+
+  function closeTab(id) {
+    var state = panes[id];
+    if (!state || !state.ended) { return; }  // only ended conversations close
+    tabs.remove(id);
+    state.pane.remove();
+    delete panes[id];
+    $("no-chats").hidden = Object.keys(panes).length > 0;
+    if (!Object.keys(panes).length) { $("chats-title").focus(); }
   }
 
   function accept(conversationId) {
@@ -158,46 +207,65 @@
     W.call(socket, "chat:accept", conversationId ? { conversation_id: conversationId } : {}).then(function (ack) {
       if (!ack.ok) { $("accept-error").textContent = ack.error.message; return; }
       paneFor(ack.conversation);
+      tabs.select(ack.conversation_id);
       panes[ack.conversation_id].pane.querySelector("textarea").focus();
     });
   }
+  W.console.accept = accept;
 
-  socket.on("connect", function () {
-    W.call(socket, "chat:state").then(function (state) {
-      if (!state.ok) { return; }
+  function refreshState() {
+    return W.call(socket, "chat:state").then(function (state) {
+      if (!state.ok) { return state; }
       setAvailable(state.available);
-      renderQueue(state.queue || []);
+      hub.emit("state", state);
+      hub.emit("queue", state.queue || []);
       state.conversations.forEach(function (c) { paneFor(c); });
+      return state;
     });
-  });
+  }
+
+  socket.on("connect", refreshState);
   W.showConnection(socket, $("connection"));
 
   $("availability").addEventListener("click", function () {
-    W.call(socket, "peer:available", { available: !available }).then(function (ack) {
+    W.call(socket, "peer:available", { available: !consoleState.available }).then(function (ack) {
       $("availability-error").textContent = ack.ok ? "" : ack.error.message;
       if (ack.ok) {
         setAvailable(ack.available);
-        if (ack.available) { W.call(socket, "chat:state").then(function (s) { if (s.ok) { renderQueue(s.queue); } }); }
+        if (ack.available) { refreshState(); }
       }
     });
   });
   $("accept-next").addEventListener("click", function () { accept(null); });
 
-  socket.on("queue:update", function (data) { if (available) { renderQueue(data.items); } });
+  socket.on("queue:update", function (data) { if (consoleState.available) { hub.emit("queue", data.items); } });
   socket.on("chat:assigned", function (data) {
-    if (data.handoff_note !== undefined) {
-      W.call(socket, "chat:state").then(function (s) {
-        s.conversations.forEach(function (c) { if (c.id === data.conversation_id) { paneFor(c, data.handoff_note); } });
+    if (data.handoff_note === undefined) { return; }
+    W.call(socket, "chat:state").then(function (s) {
+      s.conversations.forEach(function (c) {
+        if (c.id === data.conversation_id) {
+          paneFor(c, data.handoff_note);
+          W.attention.alert((data.from_handle || "A peer") + " handed you a conversation", "Open the console to continue it.", "handoff-" + c.id);
+        }
       });
-    }
+    });
   });
   socket.on("message:new", function (m) {
     var state = panes[m.conversation_id];
-    if (state) { W.renderMessage(state.list, m, m.sender_role === "peer"); state.pane.querySelector(".typing").textContent = ""; }
+    if (!state) { return; }
+    W.renderMessage(state.list, m, mine(m));
+    state.pane.querySelector(".typing").textContent = "";
+    if (m.sender_role === "member" && !looking(m.conversation_id)) {
+      state.unread += 1;
+      updateUnread();
+      // The words stay out of the notification: it may show on a shared screen.
+      W.attention.alert("New message from " + state.handle, "", "message-" + m.conversation_id, function () { tabs.select(m.conversation_id, true); });
+    }
+    hub.emit("message", m);
   });
   socket.on("typing", function (data) {
     var state = panes[data.conversation_id];
-    if (state) { state.pane.querySelector(".typing").textContent = data.typing ? "Member is typing…" : ""; }
+    if (state) { state.pane.querySelector(".typing").textContent = data.typing ? state.handle + " is typing…" : ""; }
   });
   socket.on("presence", function (data) {
     var state = panes[data.conversation_id];
@@ -208,7 +276,7 @@
   socket.on("chat:ended", function (data) {
     var text = data.reason === "member_left" ? "The member was away too long; the chat ended."
       : data.ended_by === "member" ? "The member ended the chat." : "You ended the chat.";
-    closePane(data.conversation_id, text + " Please write a short contact note.");
+    endPane(data.conversation_id, text + " Please write a short contact note.");
   });
   socket.on("shift:changed", function () {
     $("shift-status").textContent = "Your schedule changed: see My shifts.";
@@ -219,7 +287,14 @@
     var banner = state.pane.querySelector(".banner.risk");
     banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed.";
     banner.hidden = false;
+    state.pane.querySelector(".risk-level").textContent = data.risk;
+    setEscalationLevel(state.pane, data.risk);
     state.pane.querySelector("details.escalate").open = true;
+    W.attention.alert("Risk raised to " + data.risk + " with " + state.handle, "", "risk-" + data.conversation_id);
+  });
+  socket.on("post:urgent", function (data) {
+    W.attention.show("A forum post was held at " + data.risk + " risk: a member may need outreach.", data.url);
+    W.attention.alert("Urgent forum post held", "A post was held at " + data.risk + " risk.", "post-" + data.post_id);
   });
   var debriefFor = null;
   socket.on("escalation:debrief", function (data) {
@@ -229,13 +304,8 @@
   });
   $("debrief-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    fetch("/api/v1/escalations/" + debriefFor + "/followups", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": W.csrfToken() },
-      body: JSON.stringify({ kind: "debrief", note: $("debrief-note").value })
-    }).then(function (r) { return r.json(); }).then(function (body) {
-      $("debrief-status").textContent = body.ok ? "Sent. Thank you." : body.error.message;
-    });
+    postJson("/api/v1/escalations/" + debriefFor + "/followups", "POST", { kind: "debrief", note: $("debrief-note").value })
+      .then(function (body) { $("debrief-status").textContent = body.ok ? "Sent. Thank you." : body.error.message; });
   });
   $("resume").addEventListener("click", function () {
     W.call(socket, "peer:available", { available: true }).then(function (ack) {
@@ -245,6 +315,6 @@
   });
   socket.on("chat:released", function (data) {
     var reasons = { transferred: "Handed over.", peer_disconnected: "Returned to the queue while you were disconnected.", unanswered: "Returned to the queue: no reply in time." };
-    closePane(data.conversation_id, reasons[data.reason] || "No longer yours.");
+    endPane(data.conversation_id, reasons[data.reason] || "No longer yours.");
   });
 })();

@@ -18,7 +18,10 @@
     if (link) { link.addEventListener("click", quickExit); }
   });
 
+  // Escape leaves only member-facing pages: on staff pages (the console) it is the
+  // person's own key, and leaving would drop their draft and their member.
   document.addEventListener("keydown", function (event) {
+    if (document.body && document.body.hasAttribute("data-staff-page")) { return; }
     if (event.key === "Escape" || event.key === "Esc") { quickExit(event); }
   });
 

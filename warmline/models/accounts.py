@@ -38,6 +38,8 @@ class User(db.Model):
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Conversations a peer holds at once; None is the organisation's default (trainees: 1).
     chat_capacity: so.Mapped[int | None] = so.mapped_column()
+    # Staff alerts (console, coordinators, moderators) chime unless this person turned it off.
+    alert_sound: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     # A peer's supervisor (a coordinator): named in reports and payer records.
     supervisor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     last_sign_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -18,7 +18,9 @@ def init_app(app: Flask) -> None:
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
         from warmline.realtime.queue import client_manager
 
-        shared["client_manager"] = client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], write_only=False)
+        shared["client_manager"] = client_manager(
+            app.config["SOCKETIO_MESSAGE_QUEUE"], write_only=False, channel=app.config["SOCKETIO_CHANNEL"]
+        )
     socketio.init_app(
         app,
         **shared,

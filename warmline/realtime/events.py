@@ -171,6 +171,11 @@ def escalation_unacknowledged(escalation_id: int, conversation_id: int | None, r
         )
 
 
+def post_urgent(post_id: int, thread_id: int, risk: str, url: str, to: list[int]) -> None:
+    for user_id in to:
+        _to(user_id, "post:urgent", {"post_id": post_id, "thread_id": thread_id, "risk": risk, "url": url})
+
+
 def debrief(peer_id: int, escalation_id: int) -> None:
     _to(peer_id, "escalation:debrief", {"escalation_id": escalation_id, "paused": True})
 
@@ -239,6 +244,7 @@ def subscribe_all() -> None:
     bus.subscribe("alert.escalation:new", escalation_new)
     bus.subscribe("alert.escalation:unacknowledged", escalation_unacknowledged)
     bus.subscribe("escalation.debrief", debrief)
+    bus.subscribe("alert.post:urgent", post_urgent)
     bus.subscribe("sockets.disconnect", disconnect_sockets)
     bus.subscribe("chat.queue_changed", queue_changed)
     bus.subscribe("chat.assigned", assigned)

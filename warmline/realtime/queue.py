@@ -49,8 +49,8 @@ def check_reachable(url: str, timeout: float = 3.0) -> None:
         raise RuntimeError(f"SOCKETIO_MESSAGE_QUEUE={url!r}: the message queue is not reachable ({exc})") from exc
 
 
-def client_manager(url: str, *, write_only: bool) -> ResilientRedisManager:
+def client_manager(url: str, *, write_only: bool, channel: str = "warmline") -> ResilientRedisManager:
     if not url.startswith(("redis://", "rediss://")):
         raise RuntimeError(f"SOCKETIO_MESSAGE_QUEUE={url!r}: only redis:// and rediss:// URLs are supported")
     check_reachable(url)
-    return ResilientRedisManager(url, channel="warmline", write_only=write_only)
+    return ResilientRedisManager(url, channel=channel, write_only=write_only)

@@ -1,4 +1,4 @@
-"""The warmline chat: a member asks, the queue orders (risk first, then waiting time), one
+"""The warmline chat: a member asks, the queue orders (services/queue_order.py), one
 peer on shift wins the conversation, and every message is stored before anyone hears of it.
 
 Each public function is one transaction; what others must learn is announced through the
@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden
@@ -21,7 +22,7 @@ from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
-from warmline.services import coding, continuity, coverage, demand, resources, risk, roster
+from warmline.services import coding, continuity, coverage, demand, queue_order, resources, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -40,30 +41,28 @@ def open_conversation_of(member_id: int) -> Conversation | None:
     )
 
 
-def _queue_order() -> tuple[Any, ...]:
-    return (Conversation.front_of_queue.desc(), Conversation.risk_rank.desc(), Conversation.queued_at, Conversation.id)
-
-
-def queue_snapshot() -> list[sa.Row[Any]]:
-    """The queue as plain rows (no users loaded): what queue updates need, cheaply."""
+def queue_snapshot(now: datetime | None = None) -> list[sa.Row[Any]]:
+    """The queue as plain rows (no users loaded), in queue order: what queue updates need, cheaply."""
+    v = queue_order.view(now=now)
     return list(
         db.session.execute(
-            sa.select(
+            queue_order.waiting(v).with_only_columns(
                 Conversation.id,
                 Conversation.member_id,
                 Conversation.queued_at,
                 Conversation.topic,
                 Conversation.risk,
                 Conversation.front_of_queue,
+                Conversation.member_gone_since,
+                queue_order.stepped_away(v).label("stepped_away"),
             )
-            .where(Conversation.status == WAITING)
-            .order_by(*_queue_order())
         ).all()
     )
 
 
 def queue_items(waiting: list[sa.Row[Any]]) -> list[dict[str, Any]]:
-    """The queue as peers see it (queue:update, chat:state)."""
+    """The queue as peers see it (queue:update, chat:state): whether each member is connected
+    now, and since when one who stepped away has been gone."""
     return [
         {
             "conversation_id": c.id,
@@ -71,25 +70,19 @@ def queue_items(waiting: list[sa.Row[Any]]) -> list[dict[str, Any]]:
             "topic": c.topic,
             "risk": c.risk,
             "returned": c.front_of_queue,
+            "connected": c.member_gone_since is None,
+            "stepped_away": bool(c.stepped_away),
+            "stepped_away_since": iso(c.member_gone_since) if c.stepped_away else None,
         }
         for c in waiting
     ]
 
 
 def position_of(conversation: Conversation) -> int:
-    """1 for the next to be answered: those ahead in the queue's order, counted (an index
-    range, not the queue loaded)."""
-    c = Conversation
-    front = bool(conversation.front_of_queue)
-    same_rank = sa.and_(c.front_of_queue == front, c.risk_rank == conversation.risk_rank)
-    ahead = sa.or_(
-        c.front_of_queue == True if not front else sa.false(),  # noqa: E712  (SQL, not Python)
-        sa.and_(c.front_of_queue == front, c.risk_rank > conversation.risk_rank),
-        sa.and_(same_rank, c.queued_at < conversation.queued_at),
-        sa.and_(same_rank, c.queued_at == conversation.queued_at, c.id < conversation.id),
-    )
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(c).where(c.status == WAITING, ahead))
-    return (count or 0) + 1 if conversation.status == WAITING else 0
+    """1 for the next to be answered, in the queue's one order."""
+    if conversation.status != WAITING:
+        return 0
+    return queue_order.position(conversation.id, queue_order.view())
 
 
 def active_for_peer(peer_id: int) -> list[Conversation]:
@@ -183,9 +176,30 @@ def conversation_json(conversation: Conversation, viewer: User | None = None) ->
     if viewer is not None and viewer.id == conversation.peer_id:
         data["intake_danger"] = conversation.intake_danger
         data["member_connected"] = conversation.member_gone_since is None
+        data["earlier_contacts"] = earlier_contacts(conversation)
     if viewer is not None and viewer.id == conversation.member_id:
         data["peer_connected"] = conversation.peer_gone_since is None
     return data
+
+
+EARLIER_CONTACTS = 5
+
+
+def earlier_contacts(conversation: Conversation) -> list[dict[str, Any]]:
+    """The member's last few contacts with this organisation before this one, for the peer's
+    context (when, with whom, about what): no transcript."""
+    rows = db.session.execute(
+        sa.select(Conversation.id, Conversation.requested_at, Conversation.topic, User.handle)
+        .outerjoin(User, User.id == Conversation.peer_id)
+        .where(Conversation.member_id == conversation.member_id, Conversation.id != conversation.id)
+        .where(Conversation.requested_at < conversation.requested_at)
+        .order_by(Conversation.requested_at.desc())
+        .limit(EARLIER_CONTACTS)
+    ).all()
+    return [
+        {"conversation_id": r.id, "requested_at": iso(r.requested_at), "topic": r.topic, "peer_handle": r.handle}
+        for r in rows
+    ]
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -358,15 +372,13 @@ def accept(peer: User, conversation_id: int | None = None) -> Conversation:
 
 
 def _claim_next(peer: User, now: datetime) -> int:
-    for _ in range(20):
-        # Continuity (services/continuity.py): this peer's own offers first within a risk;
-        # another peer's running offer is left to that peer. The lead folds this into
-        # queue_order at merge.
-        order = _queue_order()
+    for _attempt in range(20):
+        view = queue_order.view(peer_id=peer.id, now=now)
+        # Another peer's running continuity offer is left to that peer.
         candidates = (
-            sa.select(Conversation.id)
-            .where(Conversation.status == WAITING, ~continuity.reserved_for_another(peer.id, now))
-            .order_by(*order[:2], continuity.sort_key(peer.id, now), *order[2:])
+            queue_order.waiting(view)
+            .where(~continuity.reserved_for_another(peer.id, now))
+            .with_only_columns(Conversation.id)
             .limit(1)
         )
         if db.session.get_bind().dialect.name == "postgresql":
@@ -392,6 +404,11 @@ def transfer(peer: User, conversation_id: Any, to_peer_id: int, note: str) -> Co
     conversation.peer_gone_since = None
     conversation.assigned_at = clock.now()
     db.session.add(Handoff(conversation_id=conversation.id, from_peer_id=peer.id, to_peer_id=target.id, note=note))
+    # The member hears of it in the conversation itself, where they are looking.
+    notice = _notice(
+        conversation, _("%(from)s handed the conversation to %(to)s.", **{"from": peer.handle, "to": target.handle})
+    )
+    bus.announce("chat.message", message=notice, member_id=conversation.member_id, peer_id=target.id)
     bus.announce("chat.released", conversation_id=conversation.id, peer_id=peer.id, reason="transferred")
     bus.announce(
         "chat.assigned",
@@ -407,6 +424,34 @@ def transfer(peer: User, conversation_id: Any, to_peer_id: int, note: str) -> Co
 
 
 # Both parties: messages, typing, the end ---------------------------------------------------
+
+
+SYSTEM = "system"
+
+
+def _notice(conversation: Conversation, body: str) -> dict[str, Any]:
+    """A line from Warmline itself in the transcript (next seq, no sender), e.g. a hand-over."""
+    table = Conversation.__table__.c
+    seq = db.session.execute(
+        sa.update(Conversation.__table__)
+        .where(table.id == conversation.id)
+        .values(last_seq=table.last_seq + 1)
+        .returning(table.last_seq)
+    ).scalar_one()
+    db.session.expire(conversation, ["last_seq"])
+    now = clock.now()
+    client_id = f"system-{seq}"
+    row = {
+        "conversation_id": conversation.id,
+        "seq": seq,
+        "client_id": client_id,
+        "sender_id": None,
+        "sender_role": SYSTEM,
+        "body": body,
+        "sent_at": now,
+    }
+    message_id = db.session.execute(_INSERT_MESSAGE, row).scalar_one()
+    return _message_dict(conversation.id, message_id, seq, client_id, SYSTEM, "Warmline", body, now)
 
 
 def _bump_statement(*, from_party: bool = True) -> sa.Update:
@@ -639,6 +684,8 @@ def connection_changed(user_id: int) -> None:
         was_gone = getattr(conversation, column) is not None
         if connected == was_gone:
             setattr(conversation, column, None if connected else now)
+            if as_member and conversation.status == WAITING:  # peers see who is connected
+                bus.announce("chat.queue_changed")
             other = conversation.peer_id if as_member else conversation.member_id
             if other is not None:
                 bus.announce(
@@ -665,6 +712,24 @@ def requeue(conversation: Conversation, reason: str) -> None:
     bus.announce("chat.queue_changed")
 
 
+def _just_stepped_away(now: datetime) -> bool:
+    """A waiting member crossed the stepped-away limit since about the last sweep (a second
+    announcement is harmless: queue updates are snapshots)."""
+    config = current_app.config
+    limit = now - timedelta(seconds=config["CHAT_STEPPED_AWAY"])
+    window = timedelta(seconds=2 * config["SWEEP_INTERVAL"])
+    found = db.session.scalar(
+        sa.select(Conversation.id)
+        .where(
+            Conversation.status == WAITING,
+            Conversation.member_gone_since <= limit,
+            Conversation.member_gone_since > limit - window,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def apply_timers(now: datetime) -> dict[str, list[int]]:
     """What the grace periods and the unanswered-chat rule decide at `now`. Run by the
     sweeper under its lease, so once across all processes."""
@@ -684,6 +749,8 @@ def apply_timers(now: datetime) -> dict[str, list[int]]:
     for conversation in db.session.scalars(member_gone):
         _finish(conversation, "system", "member_left")
         done["member_left"].append(conversation.id)
+    if _just_stepped_away(now):
+        bus.announce("chat.queue_changed")  # their place in the order moved
     unanswered = sa.select(Conversation).where(
         Conversation.status == ACTIVE,
         Conversation.peer_replied_at.is_(None),

@@ -31,8 +31,8 @@ from warmline.models import (
 from warmline.models.forums import HIDDEN, PENDING, PUBLISHED
 from warmline.permissions import MODERATORS
 from warmline.sanitize import render
-from warmline.services import risk
-from warmline.services.hours import iso
+from warmline.services import alerts, risk
+from warmline.services.hours import in_words, iso
 from warmline.validation import clean_text
 
 TITLE_MAX, BODY_MAX, WARNING_MAX, REASON_MAX = 150, 10_000, 150, 300
@@ -95,7 +95,7 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     if silence is not None:
         raise WarmlineError(
             "silenced",
-            f"You can post again from {iso(silence.until)}. Reason: {silence.reason}",
+            f"You can post again from {in_words(silence.until)}. Reason: {silence.reason}",
             403,
             until=iso(silence.until),
         )
@@ -167,6 +167,8 @@ def _file(post: Post, decision: Decision, *, edited: bool = False, held_now: boo
             else "Your post is waiting for a moderator to look at it; it will appear once approved."
         )
         db.session.add(Notice(member_id=post.author_id, post_id=post.id, kind="held", message=message))
+        if decision.urgent:
+            alerts.urgent_post_held(post)
 
 
 @dataclass

@@ -88,6 +88,13 @@ def parse_clock(value: str, field: str) -> int:
     return total
 
 
+def in_words(moment: datetime) -> str:
+    """A time as people read it, in the organisation's zone: "Tue 8 Dec at 18:09 EST". For
+    messages and notices; the wire keeps `iso`."""
+    local = moment.astimezone(zone())
+    return f"{local:%a} {local.day} {local:%b} at {local:%H:%M} {local:%Z}".strip()
+
+
 def format_clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 

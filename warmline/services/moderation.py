@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext as _
 
 from warmline import clock
 from warmline.errors import conflict, invalid, not_found
@@ -16,7 +18,7 @@ from warmline.extensions import db
 from warmline.models import ModerationAction, Notice, Post, ReviewItem, Silence, User, WatchedWord
 from warmline.models.forums import HIDDEN, PUBLISHED, REJECTED
 from warmline.services import forum
-from warmline.services.hours import iso
+from warmline.services.hours import in_words, iso
 
 ACTIONS = ("approve", "reject", "hide", "restore")
 WATCH_ACTIONS = ("block", "hold", "flag")
@@ -141,10 +143,10 @@ def silence(moderator: User, member_id: int, until: datetime, reason: str) -> Si
         Notice(
             member_id=member.id,
             kind="silenced",
-            message=f"You can't post until {iso(until)}. Reason: {reason.strip()}"[:600],
+            message=f"You can't post until {in_words(until)}. Reason: {reason.strip()}"[:600],
         )
     )
-    _log(moderator, "silence", f"until {iso(until)}: {reason.strip()}", member_id=member.id)
+    _log(moderator, "silence", f"until {in_words(until)}: {reason.strip()}", member_id=member.id)
     db.session.commit()
     return row
 
@@ -179,6 +181,72 @@ def watched_words() -> list[WatchedWord]:
 
 def log(limit: int = 200) -> list[ModerationAction]:
     return list(db.session.scalars(sa.select(ModerationAction).order_by(ModerationAction.id.desc()).limit(limit)))
+
+
+# The log as people read it: "Morgan approved post #12".
+ACTION_WORDS = {
+    "approve": "approved",
+    "reject": "rejected",
+    "hide": "hid",
+    "restore": "restored",
+    "silence": "silenced",
+    "unsilence": "lifted the silence of",
+    "watch_block": "blocked the word",
+    "watch_hold": "holds posts with the word",
+    "watch_flag": "flags posts with the word",
+    "unwatch": "stopped watching the word",
+}
+
+
+def readable_log(limit: int = 200) -> list[dict[str, Any]]:
+    """The log with the moderator's and the member's names and the action in words."""
+    moderator, member = so.aliased(User), so.aliased(User)
+    rows = db.session.execute(
+        sa.select(ModerationAction, moderator.handle, member.handle)
+        .join(moderator, moderator.id == ModerationAction.moderator_id)
+        .outerjoin(member, member.id == ModerationAction.member_id)
+        .order_by(ModerationAction.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "at": action.at,
+            "moderator": moderator_handle,
+            "action": action.action,
+            "words": ACTION_WORDS.get(action.action, action.action.replace("_", " ")),
+            "post_id": action.post_id,
+            "member": member_handle,
+            "reason": action.reason,
+        }
+        for action, moderator_handle, member_handle in rows
+    ]
+
+
+def active_silences(now: datetime | None = None) -> list[tuple[Silence, str]]:
+    """Silences still running, soonest to end first, with the member's handle."""
+    now = now or clock.now()
+    return [
+        (row, handle)
+        for row, handle in db.session.execute(
+            sa.select(Silence, User.handle)
+            .join(User, User.id == Silence.member_id)
+            .where(Silence.until > now)
+            .order_by(Silence.until)
+        ).all()
+    ]
+
+
+def lift_silence(moderator: User, silence_id: int) -> Silence:
+    """Ends a silence now; the record stays (it ended early, logged as who lifted it)."""
+    row = db.session.get(Silence, silence_id)
+    now = clock.now()
+    if row is None or row.until <= now:
+        raise not_found("That silence")
+    row.until = now
+    db.session.add(Notice(member_id=row.member_id, kind="unsilenced", message=_("You can post again.")))
+    _log(moderator, "unsilence", "", member_id=row.member_id)
+    db.session.commit()
+    return row
 
 
 def item_json(item: ReviewItem, history: dict[int, dict[str, int]]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def _conflict_error(existing: Shift) -> WarmlineError:
     return conflict(
         "shift_conflict",
         f"{existing.user.handle} already has a shift "
-        f"from {hours.iso(existing.starts_at)} to {hours.iso(existing.ends_at)}.",
+        f"from {hours.in_words(existing.starts_at)} to {hours.in_words(existing.ends_at)}.",
         conflicting_shift_id=existing.id,
     )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
+from warmline.extensions import db
 from warmline.services import hours
 
 
@@ -18,6 +20,17 @@ def local(moment: datetime | str | None, fmt: str = "%a %d %b %H:%M") -> str:
     return moment.astimezone(hours.zone()).strftime(fmt)
 
 
+def org_timezone() -> str:
+    """The zone's name for the page's scripts (static/js/times.js); the configured default
+    when the database is down (the error page still renders)."""
+    try:
+        return hours.zone().key
+    except SQLAlchemyError:
+        db.session.rollback()
+        return current_app.config["WARMLINE_TIMEZONE"]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
     app.add_template_filter(hours.format_clock, "clock")
+    app.add_template_global(org_timezone, "org_timezone")

@@ -190,7 +190,8 @@ def queue_page() -> str:
         items=items,
         history=history,
         words=moderation.watched_words(),
-        log=moderation.log(50),
+        log=moderation.readable_log(50),
+        silences=moderation.active_silences(),
         now=clock.now(),
     )
 
@@ -225,6 +226,17 @@ def silence(member_id: int) -> Response:
         flash(f"Silenced for {days} day{'s' if days != 1 else ''}.")
     except (WarmlineError, ValueError) as error:
         flash(getattr(error, "message", "Give a number of days."), "error")
+    return redirect(url_for("moderation.queue_page"))
+
+
+@moderation_bp.post("/moderation/silences/<int:silence_id>/lift")
+@roles_required(*MODERATORS)
+def lift_silence(silence_id: int) -> Response:
+    try:
+        moderation.lift_silence(current_user, silence_id)
+        flash("Silence lifted.")
+    except WarmlineError as error:
+        flash(error.message, "error")
     return redirect(url_for("moderation.queue_page"))
 
 

@@ -59,4 +59,14 @@ def nav_items() -> list[dict[str, Any]]:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _navigation() -> dict[str, Any]:
-        return {"nav_items": nav_items, "quick_exit_url": current_app.config["QUICK_EXIT_URL"]}
+        return {
+            "nav_items": nav_items,
+            "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
+            "staff_page": staff_page(),
+        }
+
+
+def staff_page() -> bool:
+    """A page shown to signed-in staff: the quick exit stays a control, but Escape is theirs
+    (a peer mid-reply must not be sent away by it)."""
+    return bool(current_user.is_authenticated and not current_user.is_member)

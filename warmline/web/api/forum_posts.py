@@ -173,6 +173,24 @@ def silence(member_id: int) -> tuple[Response, int]:
     return ok(201, silence={"member_id": row.member_id, "until": iso(row.until), "reason": row.reason})
 
 
+@bp.get("/moderation/silences")
+@roles_required(*MODERATORS)
+def silences() -> tuple[Response, int]:
+    return ok(
+        silences=[
+            {"id": row.id, "member_id": row.member_id, "handle": handle, "until": iso(row.until), "reason": row.reason}
+            for row, handle in moderation.active_silences()
+        ]
+    )
+
+
+@bp.delete("/moderation/silences/<int:silence_id>")
+@roles_required(*MODERATORS)
+def lift_silence(silence_id: int) -> tuple[Response, int]:
+    row = moderation.lift_silence(current_user, silence_id)
+    return ok(silence={"id": row.id, "member_id": row.member_id, "until": iso(row.until)})
+
+
 @bp.get("/moderation/watched-words")
 @roles_required(*MODERATORS)
 def watched_words() -> tuple[Response, int]:

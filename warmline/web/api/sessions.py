@@ -10,9 +10,10 @@ from warmline import auth
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.models import User
-from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
+from warmline.permissions import ANY_SIGNED_IN, MEMBERS, STAFF, public, roles_required
 from warmline.services import accounts, mfa
-from warmline.validation import optional, text
+from warmline.services import preferences as prefs
+from warmline.validation import boolean, optional, text
 from warmline.web.api import body, bp, ok
 
 
@@ -96,3 +97,16 @@ def me() -> tuple[Response, int]:
 def new_recovery_code() -> tuple[Response, int]:
     body({})
     return ok(recovery_code=accounts.new_recovery_code(current_user))
+
+
+@bp.get("/me/preferences")
+@roles_required(*STAFF)
+def preferences() -> tuple[Response, int]:
+    return ok(preferences=prefs.of(current_user))
+
+
+@bp.patch("/me/preferences")
+@roles_required(*STAFF)
+def update_preferences() -> tuple[Response, int]:
+    data = body({"alert_sound": optional(boolean())})
+    return ok(preferences=prefs.update(current_user, alert_sound=data["alert_sound"]))

@@ -1,0 +1,325 @@
+"""Working a shift in the peer console, in a real browser: Escape keeps the draft, the tab
+title counts waiting chats and unread messages, a desktop notification is shown while the
+tab is hidden, conversation tabs work by keyboard, a hand-over leaves both peers' views and
+notes right, and the console, the member chat and /moderation pass an axe-core scan."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.chat_support import on_duty_peer
+from tests.support import PASSWORD, make_staff
+from warmline.services import forums
+
+pytestmark = pytest.mark.e2e
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+# Lets a test hide the tab (Chromium keeps every tab "visible" under automation) and records
+# the desktop notifications the page shows, passing them on to the real constructor.
+PAGE_HOOKS = """
+(() => {
+  window.__hidden = false;
+  Object.defineProperty(document, "hidden", { configurable: true, get: () => window.__hidden });
+  Object.defineProperty(document, "visibilityState", { configurable: true,
+    get: () => (window.__hidden ? "hidden" : "visible") });
+  window.__setHidden = (value) => { window.__hidden = value; document.dispatchEvent(new Event("visibilitychange")); };
+  window.__notifications = [];
+  const Real = window.Notification;
+  if (!Real) { return; }
+  function Spy(title, options) {
+    window.__notifications.push({ title: title, body: (options && options.body) || "" });
+    return new Real(title, options);
+  }
+  Spy.requestPermission = (cb) => Real.requestPermission(cb);
+  Object.defineProperty(Spy, "permission", { get: () => Real.permission });
+  window.Notification = Spy;
+})();
+"""
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Peer console")).to_be_visible()
+    expect(page.locator("#connection")).to_have_text("Connected.")
+
+
+def member_asks(page, topic: str) -> str:
+    page.goto("/join")
+    page.get_by_role("button", name="Join").click()
+    handle = page.get_by_test_id("handle").inner_text()
+    page.goto("/chat")
+    expect(page.locator("#connection")).to_have_text("Connected.")
+    page.get_by_label("What would you like to talk about? (optional)").fill(topic)
+    page.get_by_role("radio", name="No").check()
+    page.get_by_role("button", name="Talk to a peer").click()
+    expect(page.locator("#position")).to_be_visible()
+    return handle
+
+
+def member_says(page, text: str) -> None:
+    page.get_by_label("Your message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def open_pane(peer):
+    return peer.locator(".pane:not([hidden])")
+
+
+def test_escape_on_the_console_keeps_the_draft_and_the_member(app, new_page):
+    on_duty_peer(app, "pat")
+    member, peer = new_page(), new_page()
+    handle = member_asks(member, "work")
+    sign_in(peer, "pat")
+    peer.get_by_role("button", name="Accept: work").click()
+    expect(member.locator("#peer-handle")).to_have_text("Pat")
+    reply = open_pane(peer).locator("textarea[name=body]")
+    reply.fill("I hear you, and I")
+    reply.press("Escape")
+    peer.keyboard.press("Escape")
+    expect(peer).to_have_url(re.compile(r"/console$"))
+    expect(reply).to_have_value("I hear you, and I")
+    expect(peer.get_by_role("tab", name=handle)).to_be_visible()
+    expect(member.locator("#peer-handle")).to_have_text("Pat")
+    assert "disconnected" not in member.locator("body").inner_text().lower()
+
+
+def test_title_counts_and_a_notification_while_the_tab_is_hidden(app, new_page):
+    on_duty_peer(app, "pat")
+    member, peer = new_page(), new_page()
+    peer.context.grant_permissions(["notifications"])
+    peer.add_init_script(PAGE_HOOKS)
+    sign_in(peer, "pat")
+    expect(peer.get_by_role("checkbox", name=re.compile("Sound"))).to_be_checked()  # on by default
+    expect(peer.locator("[data-notifications-status]")).to_contain_text("Desktop notifications are on")
+
+    peer.evaluate("window.__setHidden(true)")
+    handle = member_asks(member, "can't sleep")
+    expect(peer).to_have_title(re.compile(r"^1 waiting · Peer console"))
+    peer.wait_for_function("window.__notifications.length >= 1")
+    assert peer.evaluate("window.__notifications[0].title") == "A member is waiting"
+
+    peer.evaluate("window.__setHidden(false)")
+    peer.get_by_role("button", name="Accept: can't sleep").click()
+    expect(peer).to_have_title(re.compile(r"^Peer console"))
+    peer.evaluate("window.__setHidden(true)")
+    member_says(member, "are you still there? I really need someone")
+    expect(peer).to_have_title(re.compile(r"^1 unread · Peer console"))
+    expect(peer.get_by_role("tab", name=re.compile(handle))).to_contain_text("1 new")
+    peer.wait_for_function("window.__notifications.length >= 2")
+    shown = peer.evaluate("window.__notifications[1]")
+    assert shown == {"title": f"New message from {handle}", "body": ""}  # no member words on screen
+
+    peer.evaluate("window.__setHidden(false)")  # the peer comes back to the tab
+    expect(peer).to_have_title(re.compile(r"^Peer console"))
+    expect(peer.get_by_role("tab", name=re.compile(handle))).not_to_contain_text("new")
+
+
+def test_conversation_tabs_by_keyboard_and_closing_an_ended_one(app, new_page):
+    on_duty_peer(app, "pat", capacity=3)
+    first, second, peer = new_page(), new_page(), new_page()
+    one = member_asks(first, "first")
+    two = member_asks(second, "second")
+    sign_in(peer, "pat")
+    peer.get_by_role("button", name="Accept: first").click()
+    peer.get_by_role("button", name="Accept: second").click()
+    tab_one, tab_two = peer.get_by_role("tab", name=one), peer.get_by_role("tab", name=two)
+    expect(tab_two).to_have_attribute("aria-selected", "true")
+    expect(tab_one).to_have_attribute("tabindex", "-1")  # one tab stop for the tab list
+
+    tab_two.focus()
+    peer.keyboard.press("ArrowLeft")
+    expect(tab_one).to_be_focused()
+    expect(tab_one).to_have_attribute("aria-selected", "true")
+    expect(peer.locator(f"#{tab_one.get_attribute('aria-controls')}")).to_be_visible()
+    peer.keyboard.press("End")
+    expect(tab_two).to_be_focused()
+    expect(tab_two).to_have_attribute("aria-selected", "true")
+    peer.keyboard.press("Home")
+    expect(tab_one).to_have_attribute("aria-selected", "true")
+    peer.keyboard.press("ArrowLeft")  # wraps around
+    expect(tab_two).to_have_attribute("aria-selected", "true")
+    peer.keyboard.press("Tab")  # from the tab into its panel's content
+    expect(tab_two).not_to_be_focused()
+
+    # Ending asks first; an ended conversation's tab can then be closed.
+    open_pane(peer).get_by_role("button", name="End conversation").click()
+    dialog = peer.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"End the conversation with {two}?")
+    dialog.get_by_role("button", name="Go back").click()
+    expect(open_pane(peer).locator("textarea[name=body]")).to_be_visible()
+    open_pane(peer).get_by_role("button", name="End conversation").click()
+    peer.get_by_role("dialog").get_by_role("button", name="End conversation").click()
+    expect(peer.get_by_role("tab", name=f"{two} (ended)")).to_be_visible()
+    expect(second.get_by_role("heading", name="The conversation has ended")).to_be_visible()
+    open_pane(peer).get_by_role("button", name="Close this conversation").click()
+    expect(peer.get_by_role("tab")).to_have_count(1)
+    expect(tab_one).to_have_attribute("aria-selected", "true")
+
+
+def test_a_hand_over_leaves_both_peers_views_and_notes_right(app, new_page):
+    on_duty_peer(app, "pat")
+    on_duty_peer(app, "robin")
+    member, pat, robin = new_page(), new_page(), new_page()
+    handle = member_asks(member, "work stress")
+    sign_in(pat, "pat")
+    sign_in(robin, "robin")
+    pat.get_by_role("button", name="Accept: work stress").click()
+    pane = open_pane(pat)
+    pane.locator("textarea[name=body]").fill("Hi, I'm Pat.")
+    pane.locator("textarea[name=body]").press("Enter")
+    expect(member.get_by_role("log", name="Conversation")).to_contain_text("Hi, I'm Pat.")
+
+    pane.get_by_text("Hand over to another peer").click()
+    pane.get_by_label("Peer").select_option(label="Robin")
+    pane.get_by_label("Hand-off note (the member does not see it)").fill("talked about work")
+    pane.get_by_role("button", name="Hand over").click()
+
+    expect(member.get_by_role("log", name="Conversation")).to_contain_text("Pat handed the conversation to Robin.")
+    expect(member.locator("#peer-handle")).to_have_text("Robin")
+    robin_pane = open_pane(robin)
+    expect(robin.get_by_role("tab", name=handle)).to_have_attribute("aria-selected", "true")
+    expect(robin_pane.locator(".handoff-note")).to_have_text("talked about work")
+    first_line = robin_pane.locator(".message").first
+    expect(first_line.locator(".who")).to_contain_text("Pat")  # Pat's line, not "You"
+    expect(robin_pane.locator(".message.system")).to_contain_text("Pat handed the conversation to Robin.")
+    robin_pane.locator("textarea[name=body]").fill("Hi, Robin here.")
+    robin_pane.locator("textarea[name=body]").press("Enter")
+    expect(robin_pane.locator(".message.mine .who")).to_contain_text("You")
+    expect(member.get_by_role("log", name="Conversation")).to_contain_text("Hi, Robin here.")
+
+    # Pat's view stays: the conversation is marked handed over and Pat's own note saves.
+    expect(pane.locator(".presence")).to_have_text("Handed over.")
+    note = pane.locator(".note-form")
+    note.get_by_label("Topics").fill("work")
+    note.get_by_role("button", name="Save note").click()
+    expect(note.locator(".note-status")).to_have_text("Note saved.")
+
+
+def serious_violations(page) -> list[dict]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return found
+
+
+def test_console_chat_and_moderation_have_no_serious_accessibility_violations(app, browser, server):
+    on_duty_peer(app, "pat")
+    make_staff(app, "morgan", "moderator")
+    with app.app_context():
+        forums.create_forum("daily-check-in", "Daily check-in")
+    # The pages' CSP rightly refuses an injected script: these contexts bypass it for axe.
+    contexts = [browser.new_context(base_url=server.url, bypass_csp=True) for _ in range(3)]
+    member, peer, moderator = (context.new_page() for context in contexts)
+    try:
+        member_asks(member, "axe")
+        sign_in(peer, "pat")
+        peer.get_by_role("button", name="Accept: axe").click()
+        member_says(member, "hello")
+        expect(open_pane(peer).locator(".messages")).to_contain_text("hello")
+        moderator.goto("/login")
+        moderator.get_by_label("Username").fill("morgan")
+        moderator.get_by_label("Password").fill(PASSWORD)
+        moderator.get_by_role("button", name="Sign in").click()
+        moderator.goto("/moderation")
+        pages = (("console", peer), ("chat", member), ("moderation", moderator))
+        results = {name: serious_violations(page) for name, page in pages}
+    finally:
+        for context in contexts:
+            context.close()
+    assert results == {"console": [], "chat": [], "moderation": []}, json.dumps(results, indent=1)
+
+
+def test_three_columns_on_a_desktop_one_on_a_phone_with_the_members_context(app, browser, server, new_page):
+    on_duty_peer(app, "pat")
+    member, peer = new_page(), new_page()
+    handle = member_asks(member, "first time")
+    sign_in(peer, "pat")
+    peer.get_by_role("button", name="Accept: first time").click()
+    open_pane(peer).get_by_role("button", name="End conversation").click()
+    peer.get_by_role("dialog").get_by_role("button", name="End conversation").click()
+    expect(member.get_by_role("heading", name="The conversation has ended")).to_be_visible()
+
+    # The same member again, now in danger: the peer sees the earlier contact and the
+    # escalation form starts at the detector's level.
+    member.goto("/chat")
+    member.get_by_label("What would you like to talk about? (optional)").fill("again")
+    member.get_by_role("radio", name="Yes").check()
+    member.get_by_role("button", name="Talk to a peer").click()
+    peer.set_viewport_size({"width": 1280, "height": 900})
+    peer.get_by_role("button", name="Accept: again").click()
+    context = open_pane(peer).get_by_role("complementary", name="About this member")
+    expect(context.locator(".earlier li")).to_have_count(1)
+    expect(context.locator(".earlier li")).to_contain_text("with Pat: first time")
+    expect(context.locator(".risk-level")).to_have_text("imminent")
+    expect(context.locator("select[name=risk_level]")).to_have_value("imminent")
+    expect(peer.get_by_role("tab", name=handle).last).to_have_attribute("aria-selected", "true")
+
+    side = peer.locator(".console-side").bounding_box()
+    log = open_pane(peer).locator(".messages").bounding_box()
+    aside = context.bounding_box()
+    assert side["x"] + side["width"] <= log["x"] and log["x"] + log["width"] <= aside["x"], (side, log, aside)
+    main = peer.locator(".console-main").bounding_box()
+    conversation = open_pane(peer).locator(".pane-conversation").bounding_box()
+    assert abs(side["y"] - main["y"]) < 50 and abs(conversation["y"] - aside["y"]) < 50  # side by side, not stacked
+
+    peer.set_viewport_size({"width": 390, "height": 800})
+    main = peer.locator(".console-main").bounding_box()
+    side = peer.locator(".console-side").bounding_box()
+    assert main["y"] < side["y"], "on a phone the conversation comes first"
+    assert peer.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
+    make_staff(app, "morgan", "moderator")
+    with app.app_context():
+        forums.create_forum("daily-check-in", "Daily check-in")
+    moderator, member = new_page(), new_page()
+    moderator.context.grant_permissions(["notifications"])
+    moderator.add_init_script(PAGE_HOOKS)
+    moderator.goto("/login")
+    moderator.get_by_label("Username").fill("morgan")
+    moderator.get_by_label("Password").fill(PASSWORD)
+    moderator.get_by_role("button", name="Sign in").click()
+    moderator.goto("/moderation")
+    title = moderator.title()
+    sound = moderator.get_by_role("checkbox", name="Sound for alerts")
+    expect(sound).to_be_checked()
+    sound.uncheck()  # kept on the server: still off after a reload
+    moderator.wait_for_function(
+        "fetch('/api/v1/me/preferences').then(r => r.json()).then(b => b.preferences.alert_sound === false)"
+    )
+    moderator.reload()
+    expect(moderator.get_by_role("checkbox", name="Sound for alerts")).not_to_be_checked()
+    expect(moderator.locator("#alerts[data-connected]")).to_have_count(1)  # live before the post
+
+    moderator.evaluate("window.__setHidden(true)")
+    member.goto("/join")
+    member.get_by_role("button", name="Join").click()
+    member.goto("/forums/daily-check-in")
+    answer = member.evaluate(
+        """async () => {
+          const token = document.querySelector('meta[name="csrf-token"]').content;
+          const r = await fetch('/api/v1/forums/daily-check-in/threads', {method: 'POST',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+            body: JSON.stringify({title: 'tonight', body: 'I want to kill myself tonight'})});
+          return r.status;
+        }"""
+    )
+    assert answer == 201
+    expect(moderator.locator("#alerts")).to_contain_text("A forum post was held at imminent risk")
+    expect(moderator).to_have_title(f"1 new alert · {title}")
+    moderator.wait_for_function("window.__notifications.length >= 1")
+    assert moderator.evaluate("window.__notifications[0].title") == "Urgent forum post held"
+    moderator.evaluate("window.__setHidden(false)")
+    expect(moderator).to_have_title(title)
