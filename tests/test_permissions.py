@@ -20,6 +20,8 @@ SIGN_IN_ROUTES = {
     "/join",
     "/recover",
     "/login",
+    "/api/v1/me/quick-exit",
+    "/unlock/forget",
 }
 
 

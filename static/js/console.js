@@ -24,6 +24,8 @@
     return minutes === 0 ? "just now" : minutes + " min";
   }
 
+  var LANGUAGE_NAMES = { en: "English", es: "Spanish (español)" };
+
   function renderQueue(items) {
     var list = $("queue");
     list.textContent = "";
@@ -33,7 +35,8 @@
       li.className = "queue-item risk-" + item.risk;
       var text = document.createElement("span");
       text.textContent = (item.topic || "(no topic)") + " · waiting " + minutesSince(item.waiting_since) +
-        (item.risk !== "none" ? " · risk: " + item.risk : "") + (item.returned ? " · returned" : "");
+        (item.risk !== "none" ? " · risk: " + item.risk : "") + (item.returned ? " · returned" : "") +
+        (item.language && item.language !== "en" ? " · " + (LANGUAGE_NAMES[item.language] || item.language) : "");
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = "Accept";
@@ -198,8 +201,17 @@
   socket.on("presence", function (data) {
     var state = panes[data.conversation_id];
     if (state && data.who === "member") {
+      if (data.connected) { state.hurried = false; } else if (state.hurried) { return; }
       state.pane.querySelector(".presence").textContent = data.connected ? "Member reconnected." : "Member disconnected.";
     }
+  });
+  // The member pressed the quick exit: someone may be near them. Sent before their socket closes.
+  socket.on("chat:quick-exit", function (data) {
+    var state = panes[data.conversation_id];
+    if (!state) { return; }
+    state.hurried = true;
+    state.pane.querySelector(".presence").textContent = "The member left in a hurry (quick exit); someone may be near them. " +
+      "Don't expect a reply now. The chat ends after their grace period unless they come back.";
   });
   socket.on("chat:ended", function (data) {
     var text = data.reason === "member_left" ? "The member was away too long; the chat ended."

@@ -27,6 +27,7 @@ from warmline.models.shifts import (
     ShiftChangeRequest,
     ShiftEvent,
 )
+from warmline.models.texts import SiteText
 
 __all__ = [
     "AuthSession",
@@ -62,6 +63,7 @@ __all__ = [
     "Shift",
     "ShiftChangeRequest",
     "ShiftEvent",
+    "SiteText",
     "User",
     "UserRole",
 ]

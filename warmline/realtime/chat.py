@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from warmline import clock
 from warmline.errors import invalid
+from warmline.i18n import current_language
 from warmline.models.escalations import ACTIONS, CONSENT, ESCALATION_RISKS
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, PEERS
 from warmline.realtime.protocol import on_event
@@ -37,7 +38,8 @@ def _queued(requested: chat.Requested) -> dict[str, Any]:
     },
 )
 def request_chat(data: dict[str, Any]) -> dict[str, Any]:
-    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"]))
+    # The member's language goes on the queue item, so a peer who speaks it can take it.
+    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"], language=current_language()))
 
 
 @on_event("peer:available", *PEERS, fields={"available": boolean()})

@@ -92,6 +92,17 @@ def recover_member(handle: str, recovery_code: str) -> tuple[User, str]:
     return member, regenerate_recovery_code(member)
 
 
+def recovery_code_matches(member: User, recovery_code: str) -> bool:
+    """Whether `recovery_code` is the member's, without using it up (unlocking a device)."""
+    given = _digest(_canonical_recovery_code(recovery_code))
+    return bool(member.recovery_code_hash) and hmac.compare_digest(given, member.recovery_code_hash or "")
+
+
+def hash_secret(secret: str) -> str:
+    """A slow salted hash, for passwords and members' PINs."""
+    return _hash_password(secret)
+
+
 def regenerate_recovery_code(member: User) -> str:
     code = _new_recovery_code()
     member.recovery_code_hash = _digest(_canonical_recovery_code(code))
@@ -198,6 +209,9 @@ class SignIn:
     user: User
     session_id: int
     expires_at: datetime
+    # Locked by a quick exit (warmline/services/device_lock.py): signed in, but nothing of
+    # theirs shows until the member unlocks.
+    locked: bool = False
 
 
 def _live() -> tuple[sa.ColumnElement[bool], ...]:
@@ -210,16 +224,16 @@ def session_user(token: str) -> SignIn | None:
     """The user behind a live token (unrevoked, unexpired, account enabled), in one query
     that loads the user and only the session's id and expiry: it runs on every request."""
     row = db.session.execute(
-        sa.select(User, AuthSession.id, AuthSession.expires_at)
+        sa.select(User, AuthSession.id, AuthSession.expires_at, AuthSession.locked_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == _digest(token), *_live())
     ).first()
     if row is None:
         return None
-    user, session_id, expires_at = row
+    user, session_id, expires_at, locked_at = row
     user.session_token = token
     user.auth_session_id = session_id
-    return SignIn(user, session_id, expires_at)
+    return SignIn(user, session_id, expires_at, locked_at is not None)
 
 
 def session_still_valid(auth_session_id: int) -> bool:
@@ -228,7 +242,7 @@ def session_still_valid(auth_session_id: int) -> bool:
         db.session.scalar(
             sa.select(AuthSession.id)
             .join(User, AuthSession.user_id == User.id)
-            .where(AuthSession.id == auth_session_id, *_live())
+            .where(AuthSession.id == auth_session_id, AuthSession.locked_at.is_(None), *_live())
         )
         is not None
     )

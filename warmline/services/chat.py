@@ -55,6 +55,7 @@ def queue_snapshot() -> list[sa.Row[Any]]:
                 Conversation.topic,
                 Conversation.risk,
                 Conversation.front_of_queue,
+                Conversation.language,
             )
             .where(Conversation.status == WAITING)
             .order_by(*_queue_order())
@@ -71,6 +72,7 @@ def queue_items(waiting: list[sa.Row[Any]]) -> list[dict[str, Any]]:
             "topic": c.topic,
             "risk": c.risk,
             "returned": c.front_of_queue,
+            "language": c.language,
         }
         for c in waiting
     ]
@@ -243,7 +245,9 @@ def closed_error(now: datetime) -> WarmlineError:
     )
 
 
-def request_chat(member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none") -> Requested:
+def request_chat(
+    member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none", language: str = "en"
+) -> Requested:
     """Join the queue. A member has one open conversation: asking again returns it (raised to
     `known_risk` if that is higher: e.g. the member comes from a risky forum post)."""
     existing = open_conversation_of(member.id)
@@ -260,6 +264,7 @@ def request_chat(member: User, topic: str = "", in_danger: bool = False, known_r
         member_id=member.id,
         topic=topic,
         intake_danger=in_danger,
+        language=language,
         risk=level,
         risk_rank=risk_rank(level),
         requested_at=now,

@@ -24,4 +24,4 @@ def body(fields: dict[str, Any]) -> dict[str, Any]:
     return parse(data, fields)
 
 
-from warmline.web.api import chat, escalations, forum_posts, forums, sessions, shifts  # noqa: E402,F401  (attach routes)
+from warmline.web.api import chat, device, escalations, forum_posts, forums, sessions, shifts  # noqa: E402,F401  (attach routes)
