@@ -7,6 +7,8 @@ Accept-Language, English."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
@@ -20,6 +22,7 @@ LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "warmline_language"
 COOKIE_DAYS = 365
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 bp = Blueprint("language", __name__)
 
@@ -56,6 +59,56 @@ def current_language() -> str:
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
+# strftime's directives as CLDR patterns, for day and month names in the reader's language.
+_CLDR = {
+    "%A": "EEEE",
+    "%a": "EEE",
+    "%d": "d",
+    "%e": "d",
+    "%B": "MMMM",
+    "%b": "MMM",
+    "%m": "MM",
+    "%Y": "y",
+    "%H": "HH",
+    "%M": "mm",
+    "%I": "h",
+    "%p": "a",
+    "%Z": "zzz",
+}
+
+
+def _cldr_pattern(fmt: str) -> str:
+    out, literal, i = [], "", 0
+    while i < len(fmt):
+        token = fmt[i : i + 2]
+        if token in _CLDR:
+            if literal:
+                out.append("'" + literal.replace("'", "''") + "'" if any(c.isalpha() for c in literal) else literal)
+                literal = ""
+            out.append(_CLDR[token])
+            i += 2
+        else:
+            literal += fmt[i]
+            i += 1
+    if literal:
+        out.append("'" + literal.replace("'", "''") + "'" if any(c.isalpha() for c in literal) else literal)
+    return "".join(out)
+
+
+def local_time(moment: datetime, fmt: str = "%a %d %b %H:%M") -> str:
+    """`moment` in the organisation's zone: strftime in English, CLDR names otherwise
+    ("jueves 3 diciembre, 14:00")."""
+    from warmline.services import hours
+
+    here = moment.astimezone(hours.zone())
+    language = current_language() if has_request_context() else DEFAULT_LANGUAGE
+    if language == DEFAULT_LANGUAGE:
+        return here.strftime(fmt)
+    from babel.dates import format_datetime
+
+    return format_datetime(here, _cldr_pattern(fmt), tzinfo=hours.zone(), locale=language)
+
+
 @bp.post("/language")
 @public
 def choose() -> Response:
@@ -80,7 +133,27 @@ def choose() -> Response:
     return response
 
 
+def compile_catalogues(directory: Path) -> None:
+    """Build a stale or missing .mo from its .po (`make` does it too; this covers a server or
+    test run started without it). A read-only install keeps what it has."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as source:
+                catalogue = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalogue, use_fuzzy=True)
+        except OSError:
+            continue
+
+
 def init_app(app: Flask) -> None:
+    compile_catalogues(TRANSLATIONS)
     # `{% trans %}` blocks are matched with their whitespace folded, as babel.cfg extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language

@@ -323,6 +323,19 @@ def send_support(member: User, post_id: int) -> int:
     return post.support_count
 
 
+def withdraw_support(member: User, post_id: int) -> int:
+    """Support taken back (pressed by mistake, or changed their mind)."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise not_found("That post")
+    row = db.session.get(Support, (post.id, member.id))
+    if row is not None:
+        db.session.delete(row)
+        post.support_count = max(post.support_count - 1, 0)
+        db.session.commit()
+    return post.support_count
+
+
 def flag(member: User, post_id: int, reason: str) -> dict[str, Any]:
     """One flag per member per post; at the configured number the post is hidden until reviewed."""
     post = db.session.get(Post, post_id)

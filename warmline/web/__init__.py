@@ -8,7 +8,7 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, chat, escalations, forum, home, lock, shifts
+    from warmline.web import api, auth, chat, escalations, forum, guidelines, home, lock, shifts
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(forum.moderation_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(lock.bp)
+    guidelines.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     navigation.init_app(app)

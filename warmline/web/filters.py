@@ -1,4 +1,4 @@
-"""Jinja filters: times are shown in the organisation's time zone."""
+"""Jinja filters: times are shown in the organisation's time zone, in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from warmline.i18n import local_time
 from warmline.services import hours
 
 
@@ -15,7 +16,7 @@ def local(moment: datetime | str | None, fmt: str = "%a %d %b %H:%M") -> str:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.astimezone(hours.zone()).strftime(fmt)
+    return local_time(moment, fmt)
 
 
 def init_app(app: Flask) -> None:

@@ -149,8 +149,12 @@ def reply(thread_id: int) -> Response:
 @bp.post("/posts/<int:post_id>/support")
 @roles_required(*ANY_SIGNED_IN)
 def support(post_id: int) -> Response:
-    forum.send_support(current_user, post_id)
-    return redirect(request.form.get("back") or url_for("forum.index"))
+    if request.form.get("undo"):
+        forum.withdraw_support(current_user, post_id)
+    else:
+        forum.send_support(current_user, post_id)
+    # Back to the same post, not the top of the thread.
+    return redirect(f"{request.form.get('back') or url_for('forum.index')}#post-{post_id}")
 
 
 @bp.post("/posts/<int:post_id>/flag")
