@@ -27,6 +27,8 @@ def accept(header: list[tuple[str, float]]) -> LanguageAccept:
         (None, None, [("es-MX", 1), ("en", 0.5)], "es"),
         (None, None, [("fr", 1), ("es", 0.3)], "es"),
         (None, None, [("fr", 1)], "en"),
+        (None, None, [("es_US", 0.9), ("en-US", 1)], "en"),
+        (None, None, [("en-GB", 1), ("es", 0)], "en"),
         (None, "es", [("en", 1)], "es"),
         (None, "de", [("es", 1)], "es"),
         ("en", "es", [("es", 1)], "en"),

@@ -33,12 +33,17 @@ def supported(language: str | None) -> str | None:
 
 def choose_locale(account_language: str | None, cookie_language: str | None, accept: Any) -> str:
     """The rule, on plain values (unit-tested): account, cookie, Accept-Language, English."""
-    return (
-        supported(account_language)
-        or supported(cookie_language)
-        or (accept.best_match(LANGUAGES) if accept is not None else None)
-        or DEFAULT_LANGUAGE
-    )
+    return supported(account_language) or supported(cookie_language) or _browser_language(accept) or DEFAULT_LANGUAGE
+
+
+def _browser_language(accept: Any) -> str | None:
+    """The browser's most preferred language we have, by its primary tag: "es-MX, en;q=0.5"
+    is Spanish (werkzeug's best_match would pick the exact "en" first)."""
+    for value, quality in accept or ():
+        primary = value.split("-")[0].split("_")[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return None
 
 
 def _account_language() -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warmline import clock
@@ -66,7 +67,7 @@ def accept(data: dict[str, Any]) -> dict[str, Any]:
 )
 def send(data: dict[str, Any]) -> dict[str, Any]:
     if not data["body"].strip():
-        raise invalid("body", "body is required.")
+        raise invalid("body", _("body is required."))
     message, created = chat.send_message(current_user, data["conversation_id"], data["client_id"], data["body"])
     return {"message": message, "duplicate": not created}
 

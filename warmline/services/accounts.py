@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from warmline import bus, clock
@@ -29,7 +31,7 @@ _GENERATE_ATTEMPTS = 20
 # Checked against when the username is unknown, so a miss takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("not-a-real-password")
 
-BAD_CREDENTIALS = "That sign-in did not work. Check the details and try again."
+BAD_CREDENTIALS = _l("That sign-in did not work. Check the details and try again.")
 
 
 def _digest(secret: str) -> str:
@@ -50,11 +52,11 @@ def _handle_taken(handle: str) -> bool:
 
 
 def _unused_generated_handle() -> str:
-    for _ in range(_GENERATE_ATTEMPTS):
+    for _attempt in range(_GENERATE_ATTEMPTS):
         candidate = handles.generate()
         if not _handle_taken(candidate):
             return candidate
-    raise WarmlineError("handle_unavailable", "Could not find a free handle; please try again.", 503)
+    raise WarmlineError("handle_unavailable", _("Could not find a free handle; please try again."), 503)
 
 
 def create_member(handle: str | None = None) -> tuple[User, str]:
@@ -64,7 +66,7 @@ def create_member(handle: str | None = None) -> tuple[User, str]:
     else:
         handle = handles.normalise(handle)
         if _handle_taken(handle):
-            raise conflict("handle_taken", "That handle is taken; please choose another.")
+            raise conflict("handle_taken", _("That handle is taken; please choose another."))
     code = _new_recovery_code()
     member = User(
         handle=handle,
@@ -76,7 +78,7 @@ def create_member(handle: str | None = None) -> tuple[User, str]:
         db.session.flush()
     except sa.exc.IntegrityError:  # a concurrent request took the same handle
         db.session.rollback()
-        raise conflict("handle_taken", "That handle is taken; please choose another.") from None
+        raise conflict("handle_taken", _("That handle is taken; please choose another.")) from None
     return member, code
 
 
@@ -138,7 +140,7 @@ def create_staff(username: str, password: str, roles: Iterable[str], handle: str
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise conflict("username_taken", "That username is taken.")
     if _handle_taken(display):
-        raise conflict("handle_taken", "That handle is taken; please choose another.")
+        raise conflict("handle_taken", _("That handle is taken; please choose another."))
     user = User(
         username=username,
         handle=display,

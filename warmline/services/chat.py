@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden
@@ -115,7 +116,7 @@ def party_conversation(user: User, conversation_id: Any) -> Conversation:
     or not it exists, so an outsider learns nothing."""
     conversation = db.session.get(Conversation, conversation_id) if isinstance(conversation_id, int) else None
     if conversation is None or user.id not in (conversation.member_id, conversation.peer_id):
-        raise forbidden("That conversation is not yours.")
+        raise forbidden(_("That conversation is not yours."))
     return conversation
 
 
@@ -238,7 +239,7 @@ def closed_error(now: datetime) -> WarmlineError:
     next_open = roster.next_shift_start(now)
     return WarmlineError(
         "closed",
-        "No peer is on shift right now. If you are in crisis, call or text 988; in danger, call 911.",
+        _("No peer is on shift right now. If you are in crisis, call or text 988; in danger, call 911."),
         409,
         resources=coverage.RESOURCES,
         next_open_at=iso(next_open) if next_open else None,
@@ -352,7 +353,7 @@ def accept(peer: User, conversation_id: int | None = None) -> Conversation:
 
 
 def _claim_next(peer: User, now: datetime) -> int:
-    for _ in range(20):
+    for _attempt in range(20):
         candidates = sa.select(Conversation.id).where(Conversation.status == WAITING).order_by(*_queue_order()).limit(1)
         if db.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
@@ -474,7 +475,7 @@ def _not_sendable(user: User, conversation_id: Any, client_id: str) -> dict[str,
     if existing is not None:
         return message_json(existing)
     raise WarmlineError(
-        "not_active", "This conversation is not open for messages.", 409, conversation_status=conversation.status
+        "not_active", _("This conversation is not open for messages."), 409, conversation_status=conversation.status
     )
 
 
@@ -684,11 +685,11 @@ def delete_transcript(member: User, conversation_id: Any) -> None:
     answered) stays; a transcript an escalation must keep is refused."""
     conversation = party_conversation(member, conversation_id)
     if conversation.member_id != member.id:
-        raise forbidden("Only the member can delete their transcript.")
+        raise forbidden(_("Only the member can delete their transcript."))
     if conversation.status != ENDED:
-        raise WarmlineError("not_ended", "End the conversation first.", 409)
+        raise WarmlineError("not_ended", _("End the conversation first."), 409)
     if conversation.retain:
-        raise WarmlineError("retained", "This transcript is kept because of a safety escalation.", 409)
+        raise WarmlineError("retained", _("This transcript is kept because of a safety escalation."), 409)
     db.session.execute(sa.delete(Message).where(Message.conversation_id == conversation.id))
     conversation.transcript_deleted_at = clock.now()
     db.session.commit()

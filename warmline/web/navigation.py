@@ -6,22 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from warmline.permissions import COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
 
 # (label, endpoint, roles allowed: None for everyone)
-NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
-    ("Home", "home.index", None),
-    ("Talk to a peer", "chat.member_page", MEMBERS),
-    ("Forums", "forum.index", None),
-    ("Notices", "forum.notices", MEMBERS),
+NAV: list[tuple[Any, str, tuple[str, ...] | None]] = [
+    (_l("Home"), "home.index", None),
+    (_l("Talk to a peer"), "chat.member_page", MEMBERS),
+    (_l("Forums"), "forum.index", None),
+    (_l("Notices"), "forum.notices", MEMBERS),
     ("Console", "chat.console", PEERS),
     ("My shifts", "shifts.mine", PEERS),
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
-    ("Account", "auth.account", ()),
+    (_l("Account"), "auth.account", ()),
 ]
 
 
