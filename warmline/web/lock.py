@@ -44,7 +44,7 @@ def _safe_path(target: str | None) -> str:
     return target
 
 
-def unlock_screen(sign_in, error: WarmlineError | None = None, status: int = 423):  # noqa: ANN001, ANN201
+def unlock_screen(sign_in, error: WarmlineError | None = None, status: int = 200):  # noqa: ANN001, ANN201
     next_path = _safe_path(request.form.get("next") if request.method == "POST" else request.full_path.rstrip("?"))
     state = device_lock.lock_state(sign_in.user)
     return render_template("auth/unlock.html", state=state, error=error, next_path=next_path), status
@@ -59,6 +59,7 @@ def _enforce_lock() -> Response | tuple[object, int] | None:
         return None
     if request.path.startswith("/api/"):
         return jsonify(locked_error(sign_in).to_dict()), 423
+    # A page answers 200 with the unlock screen in place of itself (the API says 423).
     return unlock_screen(sign_in)
 
 
