@@ -101,3 +101,14 @@ def test_accept_next_prefers_a_language_match_within_a_risk_only():
     assert [i.name for i in languages.prefer_language(queue, ["fr"], **by_risk)] == ["a", "b", "c", "d", "e"]
     assert [i.name for i in languages.prefer_language(queue, ["en", "es"], **by_risk)] == ["a", "b", "c", "d", "e"]
     assert languages.language_mismatch("es", ["en"]) == 1 and languages.language_mismatch(None, ["en"]) == 0
+
+
+def test_cli_sets_a_peers_languages(app, runner):
+    from tests.support import make_staff
+
+    make_staff(app, "pat", "peer")
+    result = runner.invoke(args=["users", "set-languages", "pat", "--language", "es", "--language", "en"])
+    assert result.exit_code == 0, result.output
+    assert "speaks en, es" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(User.languages).where(User.username == "pat")) == "en,es"

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.permissions import MEMBERS, public, roles_required
-from warmline.services import device_lock
+from warmline.services import device_lock, member_account
 from warmline.web.auth import account_page
 
 bp = Blueprint("lock", __name__)
@@ -101,6 +101,16 @@ def set_pin() -> Response | tuple[str, int]:
     except WarmlineError as error:
         return account_page(pin_error=error), error.status
     return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/delete")
+@roles_required(*MEMBERS)
+def delete_account() -> Response | tuple[str, int]:
+    if request.form.get("confirm") != "yes":
+        return account_page(delete_unconfirmed=True), 400
+    result = member_account.delete_account(current_user)
+    logout_user()
+    return render_template("auth/deleted.html", result=result)
 
 
 @bp.post("/account/device")

@@ -4,12 +4,12 @@ on this device" (warmline/services/device_lock.py)."""
 from __future__ import annotations
 
 from flask import Response
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.permissions import MEMBERS, public, roles_required
-from warmline.services import device_lock
+from warmline.services import device_lock, member_account
 from warmline.validation import boolean, optional, text
 from warmline.web.api import body, bp, ok
 from warmline.web.api.sessions import user_json
@@ -51,3 +51,16 @@ def set_device() -> tuple[Response, int]:
     data = body({"keep_signed_in": boolean()})
     device_lock.set_keep_on_exit(current_user.auth_session_id, data["keep_signed_in"])
     return ok(keep_signed_in=data["keep_signed_in"])
+
+
+@bp.delete("/me")
+@roles_required(*MEMBERS)
+def delete_me() -> tuple[Response, int]:
+    """A member deletes their own account (warmline/services/member_account.py)."""
+    result = member_account.delete_account(current_user)
+    logout_user()
+    return ok(
+        transcripts_deleted=result.transcripts_deleted,
+        transcripts_kept=result.transcripts_kept,
+        posts_removed=result.posts_removed,
+    )
