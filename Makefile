@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 
-.PHONY: run test e2e lint venv clean serve-prod cluster bench
+.PHONY: run test e2e lint venv clean serve-prod cluster bench catalogues extract
 
 # A stamp per requirements file, so a changed pin reinstalls and nothing else does.
 $(VENV)/.runtime: requirements.txt
@@ -19,27 +19,39 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.runtime
 
-run: $(VENV)/.runtime
+# Translations: the .po files are the source (committed), the .mo files are built here.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard warmline/translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+catalogues: $(CATALOGUES)
+
+# New member-facing strings: extract, then merge into each language's .po to translate.
+extract: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o warmline/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i warmline/translations/messages.pot -d warmline/translations --no-fuzzy-matching
+
+run: $(VENV)/.runtime catalogues
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	$(PY) wsgi.py
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev catalogues
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Browser tests: Debian's chromium driven by Playwright (never `playwright install`).
-e2e: $(VENV)/.dev
+e2e: $(VENV)/.dev catalogues
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Production server: gunicorn, one gevent worker (gunicorn.conf.py). Configure by environment.
-serve-prod: $(VENV)/.runtime
+serve-prod: $(VENV)/.runtime catalogues
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Two processes on 5001 and 5002 sharing PostgreSQL and Redis, for trying it by hand:
 #   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/warmline SOCKETIO_MESSAGE_QUEUE=redis://127.0.0.1:6379/0 make cluster
-cluster: $(VENV)/.runtime
+cluster: $(VENV)/.runtime catalogues
 	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL (PostgreSQL)"; exit 1)
 	@test -n "$$SOCKETIO_MESSAGE_QUEUE" || (echo "set SOCKETIO_MESSAGE_QUEUE (redis://...)"; exit 1)
 	$(FLASK) db upgrade

@@ -55,6 +55,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kwargs: Any):
         return self._write("PATCH", path, json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any):
+        return self._write("PUT", path, json, **kwargs)
+
     def join(self, handle: str | None = None) -> dict[str, Any]:
         response = self.post("/api/v1/members", {} if handle is None else {"handle": handle})
         assert response.status_code == 201, response.get_json()

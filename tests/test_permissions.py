@@ -20,7 +20,11 @@ SIGN_IN_ROUTES = {
     "/join",
     "/recover",
     "/login",
+    "/api/v1/me/quick-exit",
+    "/unlock/forget",
 }
+# (rule, method) pairs that end the account they are called with: checked in their own tests.
+ACCOUNT_ENDING = {("/api/v1/me", "DELETE")}
 
 
 def routes(app: Flask):
@@ -68,7 +72,7 @@ def test_matrix(app, role):
     checked = 0
     for rule, method in routes(app):
         required = app.view_functions[rule.endpoint].required_roles
-        if rule.rule in SIGN_IN_ROUTES:
+        if rule.rule in SIGN_IN_ROUTES or (rule.rule, method) in ACCOUNT_ENDING:
             continue
         path = fill(app, rule, method)
         response = api.get(path) if method == "GET" else api._write(method, path, {})

@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(
         app, locale_selector=i18n.select_locale, default_translation_directories=str(ROOT / "warmline" / "translations")
     )
+    i18n.init_app(app)
     logs.init_app(app)
     security.init_app(app)
     auth.init_app(app)

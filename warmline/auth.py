@@ -66,6 +66,11 @@ def _load_user(token: str) -> User | None:
         request.environ[_SOCKET_SIGN_IN] = replace(kept, recheck_at=_next_recheck())
         return kept.user
     found = accounts.session_user(token)
+    if found is not None and found.locked:
+        # Locked by a quick exit: this browser is nobody until the member unlocks it
+        # (warmline/web/lock.py shows the unlock screen; the API answers 423).
+        g.locked_sign_in = found
+        found = None
     if found is None:
         request.environ.pop(_SOCKET_SIGN_IN, None)
         return None

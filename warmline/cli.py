@@ -12,7 +12,7 @@ from warmline import demo
 from warmline.errors import WarmlineError
 from warmline.extensions import db
 from warmline.models.accounts import STAFF_ROLES
-from warmline.services import accounts
+from warmline.services import accounts, languages
 
 users = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -69,6 +69,18 @@ def set_password(username: str, password: str) -> None:
     except WarmlineError as error:
         _fail(error)
     click.echo(f"{username}: password changed; signed out everywhere")
+
+
+@users.command("set-languages")
+@click.argument("username")
+@click.option("--language", "codes", multiple=True, required=True, type=click.Choice(languages.SPOKEN))
+def set_languages(username: str, codes: tuple[str, ...]) -> None:
+    """The languages a peer speaks ("accept next" prefers members in them)."""
+    try:
+        spoken = languages.set_peer_languages(accounts.find_staff(username), codes)
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: speaks {', '.join(spoken)}")
 
 
 @users.command("disable")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warmline.errors import WarmlineError, not_signed_in
@@ -45,7 +46,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
                 raise not_signed_in()
             if not allowed(current_user, roles):
                 audit("authz_denied", target=view.__name__, reason="role", required=list(roles))
-                raise WarmlineError("forbidden", "Your role does not allow that.", 403, reason="role")
+                raise WarmlineError("forbidden", _("Your role does not allow that."), 403, reason="role")
             return view(*args, **kwargs)
 
         guarded.required_roles = roles  # type: ignore[attr-defined]

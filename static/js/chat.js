@@ -23,17 +23,19 @@
     fetch("/api/v1/status", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (status) {
       if (status.open) { show("start"); return; }
       $("next-open").textContent = status.next_open_at
-        ? "The next peer is on from " + W.time.words(status.next_open_at) + "."
-        : "We don't know yet when the next peer is on.";
+        ? W.t("next_open", "The next peer is on from {time}.").replace("{time}", W.time.words(status.next_open_at))
+        : W.t("next_open_unknown", "We don't know yet when the next peer is on.");
       show("closed");
     });
   }
 
   function setWaiting(position, minutes) {
-    var text = position === 1 ? "You are next in line." : "You are number " + position + " in line.";
-    if (minutes === 0) { text += " A peer should be with you in a moment."; }
-    else if (minutes) { text += " Estimated wait: about " + minutes + " minute" + (minutes === 1 ? "" : "s") + "."; }
-    else { text += " All peers are busy; we can't estimate the wait yet."; }
+    var text = position === 1 ? W.t("position_next", "You are next in line.")
+      : W.t("position_n", "You are number {n} in line.").replace("{n}", position);
+    if (minutes === 0) { text += " " + W.t("wait_now", "A peer should be with you in a moment."); }
+    else if (minutes === 1) { text += " " + W.t("wait_minute", "Estimated wait: about 1 minute."); }
+    else if (minutes) { text += " " + W.t("wait_minutes", "Estimated wait: about {n} minutes.").replace("{n}", minutes); }
+    else { text += " " + W.t("wait_unknown", "All peers are busy; we can't estimate the wait yet."); }
     $("position").textContent = text;
   }
 
@@ -42,7 +44,7 @@
     show("waiting");
     waitingSince = Date.now();
     reminderTimer = window.setInterval(function () {
-      $("wait-988").textContent = "Still waiting. If you need someone right now, call or text 988 any time.";
+      $("wait-988").textContent = W.t("still_waiting", "Still waiting. If you need someone right now, call or text 988 any time.");
     }, 3 * 60 * 1000);
     optionsTimer = window.setTimeout(function () { $("wait-options").hidden = false; }, waitOptionsAfter);
   }
@@ -52,7 +54,7 @@
     outbox = new W.Outbox(conversationId);
     if (conversation.status === "waiting") { startWaiting(); return; }
     if (conversation.status === "active") {
-      $("peer-handle").textContent = conversation.peer_handle || "a peer";
+      $("peer-handle").textContent = conversation.peer_handle || W.t("a_peer", "a peer");
       show("conversation");
       W.call(socket, "chat:resume", { conversation_id: conversationId, after_seq: W.lastSeq(list) }).then(function (ack) {
         if (!ack.ok) { return; }
@@ -102,8 +104,8 @@
     if (data.conversation_id !== conversationId) { return; }
     show("waiting");
     $("position").textContent = data.reason === "peer_disconnected"
-      ? "Your peer lost their connection. You are back at the front of the line."
-      : "We're finding you another peer. You are at the front of the line.";
+      ? W.t("requeued_peer_lost", "Your peer lost their connection. You are back at the front of the line.")
+      : W.t("requeued", "We're finding you another peer. You are at the front of the line.");
   });
   socket.on("chat:assigned", function (data) {
     if (data.conversation_id !== conversationId) { return; }
@@ -116,19 +118,24 @@
   var typingTimer = null;
   socket.on("typing", function (data) {
     if (data.conversation_id !== conversationId) { return; }
-    $("typing").textContent = data.typing ? $("peer-handle").textContent + " is typing…" : "";
+    $("typing").textContent = data.typing ? W.t("typing", "{handle} is typing…").replace("{handle}", $("peer-handle").textContent) : "";
     window.clearTimeout(typingTimer);
     typingTimer = window.setTimeout(function () { $("typing").textContent = ""; }, 8000);
   });
   socket.on("presence", function (data) {
     if (data.conversation_id === conversationId && data.who === "peer") {
-      $("peer-presence").textContent = data.connected ? "" : "Your peer's connection dropped. Please wait a moment.";
+      $("peer-presence").textContent = data.connected ? "" : W.t("peer_dropped", "Your peer's connection dropped. Please wait a moment.");
     }
   });
   socket.on("chat:ended", function (data) {
     if (data.conversation_id !== conversationId) { return; }
-    var reasons = { member_left: "The chat ended because you were away for a while.", member_ended: "You ended the chat." };
-    $("ended-reason").textContent = reasons[data.reason] || (data.ended_by === "peer" ? "Your peer ended the chat. Thank you for reaching out." : "The chat has ended.");
+    var reasons = {
+      member_left: W.t("ended_member_left", "The chat ended because you were away for a while."),
+      member_ended: W.t("ended_member_ended", "You ended the chat."),
+      left_queue: W.t("ended_left_queue", "You left the queue. You can come back any time.")
+    };
+    $("ended-reason").textContent = reasons[data.reason] ||
+      (data.ended_by === "peer" ? W.t("ended_by_peer", "Your peer ended the chat. Thank you for reaching out.") : W.t("ended", "The chat has ended."));
     // survey.js offers the survey for a conversation a peer answered.
     document.dispatchEvent(new CustomEvent("warmline:chat-ended", { detail: { conversation_id: data.conversation_id, answered: !$("conversation").hidden } }));
     show("ended");

@@ -13,12 +13,12 @@
   W.call = function (socket, event, data) {
     return new Promise(function (resolve) {
       if (!socket.connected) {
-        resolve({ ok: false, error: { code: "offline", message: "Not connected; we will retry when the connection is back." } });
+        resolve({ ok: false, error: { code: "offline", message: W.t("offline", "Not connected; we will retry when the connection is back.") } });
         return;
       }
       socket.timeout(ACK_TIMEOUT).emit(event, data || {}, function (err, ack) {
         if (err) {
-          resolve({ ok: false, error: { code: "timeout", message: "No answer from the server; we will retry." } });
+          resolve({ ok: false, error: { code: "timeout", message: W.t("timeout", "No answer from the server; we will retry.") } });
         } else {
           resolve(ack);
         }
@@ -68,7 +68,7 @@
     item.textContent = "";
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = (mine ? "You" : message.sender_handle) + (message.sent_at ? " · " + timeOf(message.sent_at) : " · sending…");
+    who.textContent = (mine ? W.t("you", "You") : message.sender_handle) + " · " + (message.sent_at ? timeOf(message.sent_at) : W.t("sending", "sending…"));
     item.appendChild(who);
     item.appendChild(message.resource ? W.resourceCard(message.resource, message.body) : W.textBody(message.body));
     if (message.sender_role === "system") { item.classList.add("notice-line"); }
@@ -173,17 +173,17 @@
   };
 
   W.showConnection = function (socket, element) {
-    socket.on("connect", function () { element.textContent = "Connected."; element.className = "connection ok"; });
+    socket.on("connect", function () { element.textContent = W.t("connected", "Connected."); element.className = "connection ok"; });
     socket.on("disconnect", function (reason) {
       // The server closes a socket only when its sign-in ended (signed out, disabled, a role or
       // password change); the client does not retry then.
       element.textContent = reason === "io server disconnect"
-        ? "You were signed out. Sign in again to go on."
-        : "Connection lost. Reconnecting…";
+        ? W.t("signed_out", "You were signed out. Sign in again to go on.")
+        : W.t("connection_lost", "Connection lost. Reconnecting…");
       element.className = "connection lost";
     });
     socket.on("connect_error", function (err) {
-      var message = err && err.data && err.data.error ? err.data.error.message : "Could not connect. Retrying…";
+      var message = err && err.data && err.data.error ? err.data.error.message : W.t("connect_retry", "Could not connect. Retrying…");
       element.textContent = message;
       element.className = "connection lost";
     });

@@ -270,8 +270,17 @@
   socket.on("presence", function (data) {
     var state = panes[data.conversation_id];
     if (state && data.who === "member") {
+      if (data.connected) { state.hurried = false; } else if (state.hurried) { return; }
       state.pane.querySelector(".presence").textContent = data.connected ? "Member reconnected." : "Member disconnected.";
     }
+  });
+  // The member pressed the quick exit: someone may be near them. Sent before their socket closes.
+  socket.on("chat:quick-exit", function (data) {
+    var state = panes[data.conversation_id];
+    if (!state) { return; }
+    state.hurried = true;
+    state.pane.querySelector(".presence").textContent = "The member left in a hurry (quick exit); someone may be near them. " +
+      "Don't expect a reply now. The chat ends after their grace period unless they come back.";
   });
   socket.on("chat:ended", function (data) {
     var text = data.reason === "member_left" ? "The member was away too long; the chat ended."

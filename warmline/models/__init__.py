@@ -39,6 +39,7 @@ from warmline.models.shifts import (
     ShiftEvent,
 )
 from warmline.models.surveys import Survey
+from warmline.models.texts import SiteText
 
 __all__ = [
     "AuthSession",
@@ -81,6 +82,7 @@ __all__ = [
     "ShiftEvent",
     "MfaRecoveryCode",
     "StaffInvite",
+    "SiteText",
     "User",
     "UserRole",
     "ClaimFile",

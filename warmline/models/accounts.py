@@ -48,6 +48,14 @@ class User(db.Model):
     mfa_secret: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     mfa_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     mfa_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    # A member's short PIN to unlock this device after a quick exit (hashed), and the wrong
+    # tries since it last worked: after PIN_TRIES only the recovery code unlocks.
+    pin_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    pin_failures: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The language a member chose for Warmline ("en", "es"); None: the browser's.
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    # The languages a peer speaks, comma separated ("en,es"): "accept next" prefers a match.
+    languages: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     role_rows: so.Mapped[list[UserRole]] = so.relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -112,6 +120,11 @@ class AuthSession(db.Model):
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # Locked by a quick exit: nothing of the member's shows in this browser until they
+    # unlock it with their PIN or recovery code.
+    locked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # "Stay signed in on this device": a quick exit only leaves, and does not lock.
+    keep_on_exit: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     user: so.Mapped[User] = so.relationship()
 

@@ -34,6 +34,8 @@ class Conversation(db.Model):
     peer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default=WAITING)
     topic: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # The member's language when they asked ("en", "es"): shown on the peers' queue.
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en", server_default="en")
     risk: so.Mapped[str] = so.mapped_column(sa.String(10), default="none")
     risk_rank: so.Mapped[int] = so.mapped_column(default=0)
     # Yes to the intake question ("thinking about suicide or in danger right now?").

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warmline import clock
 from warmline.errors import invalid
+from warmline.i18n import current_language
 from warmline.models.escalations import ACTIONS, CONSENT, ESCALATION_RISKS
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, PEERS
 from warmline.realtime.protocol import on_event
@@ -38,7 +40,12 @@ def _queued(requested: chat.Requested) -> dict[str, Any]:
     },
 )
 def request_chat(data: dict[str, Any]) -> dict[str, Any]:
-    return _queued(chat.request_chat(current_user, data["topic"], data["in_danger"], same_peer=data["same_peer"]))
+    # The member's language goes on the queue item, so a peer who speaks it can take it.
+    return _queued(
+        chat.request_chat(
+            current_user, data["topic"], data["in_danger"], same_peer=data["same_peer"], language=current_language()
+        )
+    )
 
 
 @on_event("peer:available", *PEERS, fields={"available": boolean()})
@@ -65,7 +72,7 @@ def accept(data: dict[str, Any]) -> dict[str, Any]:
 )
 def send(data: dict[str, Any]) -> dict[str, Any]:
     if not data["body"].strip():
-        raise invalid("body", "body is required.")
+        raise invalid("body", _("body is required."))
     message, created = chat.send_message(current_user, data["conversation_id"], data["client_id"], data["body"])
     return {"message": message, "duplicate": not created}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from flask_wtf.csrf import validate_csrf
@@ -29,7 +30,7 @@ def on_connect(auth: Any = None) -> None:
     except ValidationError:
         audit("socket_refused", reason="csrf")
         raise ConnectionRefusedError(
-            WarmlineError("csrf_failed", "The security token is missing or expired. Reload the page.").to_dict()
+            WarmlineError("csrf_failed", _("The security token is missing or expired. Reload the page.")).to_dict()
         ) from None
     join_room(rooms.user(current_user.id))
     presence.socket_connected(request.sid, current_user.id, current_user.auth_session_id)

@@ -121,6 +121,10 @@ def presence(conversation_id: int, to_user_id: int, who: str, connected: bool) -
     _to(to_user_id, "presence", {"conversation_id": conversation_id, "who": who, "connected": connected})
 
 
+def quick_exit(conversation_id: int, peer_id: int) -> None:
+    _to(peer_id, "chat:quick-exit", {"conversation_id": conversation_id})
+
+
 def released(conversation_id: int, peer_id: int, reason: str) -> None:
     _to(peer_id, "chat:released", {"conversation_id": conversation_id, "reason": reason})
 
@@ -252,6 +256,7 @@ def subscribe_all() -> None:
     bus.subscribe("chat.typing", typing)
     bus.subscribe("chat.ended", ended)
     bus.subscribe("chat.presence", presence)
+    bus.subscribe("chat.quick_exit", quick_exit)
     bus.subscribe("chat.released", released)
     bus.subscribe("chat.requeued", requeued)
     bus.subscribe("chat.unanswered", unanswered)

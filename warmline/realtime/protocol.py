@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -30,11 +31,11 @@ Handler = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
 def server_error() -> dict[str, Any]:
-    return WarmlineError("server_error", "Something went wrong on our side. Please try again.", 500).to_dict()
+    return WarmlineError("server_error", _("Something went wrong on our side. Please try again."), 500).to_dict()
 
 
 def unavailable() -> dict[str, Any]:
-    return WarmlineError("unavailable", "The service is briefly unavailable. Please try again.", 503).to_dict()
+    return WarmlineError("unavailable", _("The service is briefly unavailable. Please try again."), 503).to_dict()
 
 
 def _size(payload: Any) -> float:

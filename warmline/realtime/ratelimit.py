@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app
+from flask_babel import gettext as _
 from limits import parse, storage, strategies
 
 from warmline.errors import WarmlineError
@@ -24,7 +25,7 @@ def check(rate: str, kind: str, user_id: int) -> None:
         return
     limiter = _limiter(current_app.config["RATELIMIT_STORAGE_URI"])
     if not limiter.hit(parse(rate), kind, str(user_id)):
-        raise WarmlineError("rate_limited", "You are sending too fast; please wait a moment.", 429)
+        raise WarmlineError("rate_limited", _("You are sending too fast; please wait a moment."), 429)
 
 
 def reset() -> None:

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from warmline import bus, clock
@@ -29,7 +31,7 @@ _GENERATE_ATTEMPTS = 20
 # Checked against when the username is unknown, so a miss takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("not-a-real-password")
 
-BAD_CREDENTIALS = "That sign-in did not work. Check the details and try again."
+BAD_CREDENTIALS = _l("That sign-in did not work. Check the details and try again.")
 
 
 def digest(secret: str) -> str:
@@ -50,11 +52,11 @@ def _handle_taken(handle: str) -> bool:
 
 
 def _unused_generated_handle() -> str:
-    for _ in range(_GENERATE_ATTEMPTS):
+    for _attempt in range(_GENERATE_ATTEMPTS):
         candidate = handles.generate()
         if not _handle_taken(candidate):
             return candidate
-    raise WarmlineError("handle_unavailable", "Could not find a free handle; please try again.", 503)
+    raise WarmlineError("handle_unavailable", _("Could not find a free handle; please try again."), 503)
 
 
 def create_member(handle: str | None = None) -> tuple[User, str]:
@@ -64,7 +66,7 @@ def create_member(handle: str | None = None) -> tuple[User, str]:
     else:
         handle = handles.normalise(handle)
         if _handle_taken(handle):
-            raise conflict("handle_taken", "That handle is taken; please choose another.")
+            raise conflict("handle_taken", _("That handle is taken; please choose another."))
     code = new_one_time_code()
     member = User(
         handle=handle,
@@ -76,7 +78,7 @@ def create_member(handle: str | None = None) -> tuple[User, str]:
         db.session.flush()
     except sa.exc.IntegrityError:  # a concurrent request took the same handle
         db.session.rollback()
-        raise conflict("handle_taken", "That handle is taken; please choose another.") from None
+        raise conflict("handle_taken", _("That handle is taken; please choose another.")) from None
     return member, code
 
 
@@ -90,6 +92,17 @@ def recover_member(handle: str, recovery_code: str) -> tuple[User, str]:
     if member is None or not hmac.compare_digest(given, stored) or not member.is_active:
         raise WarmlineError("bad_credentials", BAD_CREDENTIALS, 401)
     return member, regenerate_recovery_code(member)
+
+
+def recovery_code_matches(member: User, recovery_code: str) -> bool:
+    """Whether `recovery_code` is the member's, without using it up (unlocking a device)."""
+    given = digest(canonical_code(recovery_code))
+    return bool(member.recovery_code_hash) and hmac.compare_digest(given, member.recovery_code_hash or "")
+
+
+def hash_secret(secret: str) -> str:
+    """A slow salted hash, for passwords and members' PINs."""
+    return _hash_password(secret)
 
 
 def regenerate_recovery_code(member: User) -> str:
@@ -133,7 +146,7 @@ def create_staff(username: str, password: str | None, roles: Iterable[str], hand
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise conflict("username_taken", "That username is taken.")
     if _handle_taken(display):
-        raise conflict("handle_taken", "That handle is taken; please choose another.")
+        raise conflict("handle_taken", _("That handle is taken; please choose another."))
     user = User(
         username=username,
         handle=display,
@@ -248,6 +261,9 @@ class SignIn:
     user: User
     session_id: int
     expires_at: datetime
+    # Locked by a quick exit (warmline/services/device_lock.py): signed in, but nothing of
+    # theirs shows until the member unlocks.
+    locked: bool = False
 
 
 def _live() -> tuple[sa.ColumnElement[bool], ...]:
@@ -260,16 +276,16 @@ def session_user(token: str) -> SignIn | None:
     """The user behind a live token (unrevoked, unexpired, account enabled), in one query
     that loads the user and only the session's id and expiry: it runs on every request."""
     row = db.session.execute(
-        sa.select(User, AuthSession.id, AuthSession.expires_at)
+        sa.select(User, AuthSession.id, AuthSession.expires_at, AuthSession.locked_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == digest(token), *_live())
     ).first()
     if row is None:
         return None
-    user, session_id, expires_at = row
+    user, session_id, expires_at, locked_at = row
     user.session_token = token
     user.auth_session_id = session_id
-    return SignIn(user, session_id, expires_at)
+    return SignIn(user, session_id, expires_at, locked_at is not None)
 
 
 def session_still_valid(auth_session_id: int) -> bool:
@@ -278,7 +294,7 @@ def session_still_valid(auth_session_id: int) -> bool:
         db.session.scalar(
             sa.select(AuthSession.id)
             .join(User, AuthSession.user_id == User.id)
-            .where(AuthSession.id == auth_session_id, *_live())
+            .where(AuthSession.id == auth_session_id, AuthSession.locked_at.is_(None), *_live())
         )
         is not None
     )

@@ -22,7 +22,7 @@ from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
-from warmline.services import coding, continuity, coverage, demand, queue_order, resources, risk, roster
+from warmline.services import coding, continuity, coverage, demand, languages, queue_order, resources, risk, roster
 from warmline.services.hours import iso
 
 OPEN = (WAITING, ACTIVE)
@@ -55,6 +55,7 @@ def queue_snapshot(now: datetime | None = None) -> list[sa.Row[Any]]:
                 Conversation.front_of_queue,
                 Conversation.member_gone_since,
                 queue_order.stepped_away(v).label("stepped_away"),
+                Conversation.language,
             )
         ).all()
     )
@@ -73,6 +74,7 @@ def queue_items(waiting: list[sa.Row[Any]]) -> list[dict[str, Any]]:
             "connected": c.member_gone_since is None,
             "stepped_away": bool(c.stepped_away),
             "stepped_away_since": iso(c.member_gone_since) if c.stepped_away else None,
+            "language": c.language,
         }
         for c in waiting
     ]
@@ -106,7 +108,7 @@ def party_conversation(user: User, conversation_id: Any) -> Conversation:
     or not it exists, so an outsider learns nothing."""
     conversation = db.session.get(Conversation, conversation_id) if isinstance(conversation_id, int) else None
     if conversation is None or user.id not in (conversation.member_id, conversation.peer_id):
-        raise forbidden("That conversation is not yours.")
+        raise forbidden(_("That conversation is not yours."))
     return conversation
 
 
@@ -256,7 +258,7 @@ def closed_error(now: datetime) -> WarmlineError:
     next_open = roster.next_shift_start(now)
     return WarmlineError(
         "closed",
-        "No peer is on shift right now. If you are in crisis, call or text 988; in danger, call 911.",
+        _("No peer is on shift right now. If you are in crisis, call or text 988; in danger, call 911."),
         409,
         resources=coverage.RESOURCES,
         next_open_at=iso(next_open) if next_open else None,
@@ -264,7 +266,13 @@ def closed_error(now: datetime) -> WarmlineError:
 
 
 def request_chat(
-    member: User, topic: str = "", in_danger: bool = False, known_risk: str = "none", *, same_peer: bool = False
+    member: User,
+    topic: str = "",
+    in_danger: bool = False,
+    known_risk: str = "none",
+    *,
+    same_peer: bool = False,
+    language: str = "en",
 ) -> Requested:
     """Join the queue. A member has one open conversation: asking again returns it (raised to
     `known_risk` if that is higher: e.g. the member comes from a risky forum post).
@@ -284,6 +292,7 @@ def request_chat(
         member_id=member.id,
         topic=topic,
         intake_danger=in_danger,
+        language=language,
         risk=level,
         risk_rank=risk_rank(level),
         requested_at=now,
@@ -373,7 +382,7 @@ def accept(peer: User, conversation_id: int | None = None) -> Conversation:
 
 def _claim_next(peer: User, now: datetime) -> int:
     for _attempt in range(20):
-        view = queue_order.view(peer_id=peer.id, now=now)
+        view = queue_order.view(peer_id=peer.id, now=now, peer_languages=tuple(languages.peer_languages(peer)))
         # Another peer's running continuity offer is left to that peer.
         candidates = (
             queue_order.waiting(view)
@@ -556,7 +565,7 @@ def _not_sendable(user: User, conversation_id: Any, client_id: str) -> dict[str,
     if existing is not None:
         return message_json(existing)
     raise WarmlineError(
-        "not_active", "This conversation is not open for messages.", 409, conversation_status=conversation.status
+        "not_active", _("This conversation is not open for messages."), 409, conversation_status=conversation.status
     )
 
 
@@ -794,11 +803,11 @@ def delete_transcript(member: User, conversation_id: Any) -> None:
     answered) stays; a transcript an escalation must keep is refused."""
     conversation = party_conversation(member, conversation_id)
     if conversation.member_id != member.id:
-        raise forbidden("Only the member can delete their transcript.")
+        raise forbidden(_("Only the member can delete their transcript."))
     if conversation.status != ENDED:
-        raise WarmlineError("not_ended", "End the conversation first.", 409)
+        raise WarmlineError("not_ended", _("End the conversation first."), 409)
     if conversation.retain:
-        raise WarmlineError("retained", "This transcript is kept because of a safety escalation.", 409)
+        raise WarmlineError("retained", _("This transcript is kept because of a safety escalation."), 409)
     db.session.execute(sa.delete(Message).where(Message.conversation_id == conversation.id))
     conversation.transcript_deleted_at = clock.now()
     db.session.commit()

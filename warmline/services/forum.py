@@ -11,10 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from warmline import clock
 from warmline.errors import WarmlineError, conflict, forbidden, invalid, not_found
 from warmline.extensions import db
+from warmline.i18n import local_time
 from warmline.models import (
     Flag,
     Forum,
@@ -32,11 +35,11 @@ from warmline.models.forums import HIDDEN, PENDING, PUBLISHED
 from warmline.permissions import MODERATORS
 from warmline.sanitize import render
 from warmline.services import alerts, risk
-from warmline.services.hours import in_words, iso
+from warmline.services.hours import iso
 from warmline.validation import clean_text
 
 TITLE_MAX, BODY_MAX, WARNING_MAX, REASON_MAX = 150, 10_000, 150, 300
-OUTREACH = (
+OUTREACH = _l(
     "It sounds like you're going through something really hard. You don't have to wait for a reply here: "
     "talk to a peer now, or call or text 988 any time. If you are in danger, call 911."
 )
@@ -95,14 +98,18 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     if silence is not None:
         raise WarmlineError(
             "silenced",
-            f"You can post again from {in_words(silence.until)}. Reason: {silence.reason}",
+            _(
+                "You can post again from %(when)s. Reason: %(reason)s",
+                when=local_time(silence.until, "%A %d %B, %H:%M %Z"),
+                reason=silence.reason,
+            ),
             403,
             until=iso(silence.until),
         )
     decision = Decision()
     for word in _watched(text):
         if word.action == "block":
-            raise invalid("body", f"Posts can't include “{word.word}”. Please rephrase.")
+            raise invalid("body", _("Posts can't include “%(word)s”. Please rephrase.", word=word.word))
         decision.review = True
         decision.reasons.append(f"watched word ({word.action}): {word.word}")
         if word.action == "hold":
@@ -162,9 +169,9 @@ def _file(post: Post, decision: Decision, *, edited: bool = False, held_now: boo
             item.urgent = item.urgent or decision.urgent
     if held_now:
         message = (
-            ("Your post is waiting for a moderator. " + OUTREACH)
+            (_("Your post is waiting for a moderator.") + " " + str(OUTREACH))
             if decision.urgent
-            else "Your post is waiting for a moderator to look at it; it will appear once approved."
+            else _("Your post is waiting for a moderator to look at it; it will appear once approved.")
         )
         db.session.add(Notice(member_id=post.author_id, post_id=post.id, kind="held", message=message))
         if decision.urgent:
@@ -196,13 +203,13 @@ def _write(author: User, thread: Thread, body: str, decision: Decision, now: dat
         _publish_effects(post, now)
     _file(post, decision, held_now=post.status == PENDING)
     db.session.commit()
-    return Written(thread, post, OUTREACH if decision.urgent else None)
+    return Written(thread, post, str(OUTREACH) if decision.urgent else None)
 
 
 def get_forum(slug: str) -> Forum:
     forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
     if forum is None:
-        raise not_found("That forum")
+        raise not_found(_("That forum"))
     return forum
 
 
@@ -229,14 +236,14 @@ def start_thread(author: User, slug: str, title: str, body: str, content_warning
 def get_thread(thread_id: int) -> Thread:
     thread = db.session.get(Thread, thread_id)
     if thread is None:
-        raise not_found("That thread")
+        raise not_found(_("That thread"))
     return thread
 
 
 def reply(author: User, thread_id: int, body: str) -> Written:
     thread = get_thread(thread_id)
     if not thread.visible and thread.author_id != author.id:
-        raise not_found("That thread")
+        raise not_found(_("That thread"))
     body = _text(body, "body", BODY_MAX, multiline=True)
     now = clock.now()
     decision = decide(author, body, now)
@@ -270,7 +277,7 @@ def thread_page(
     """One page of a thread in a fixed number of queries, however many posts it has."""
     thread = get_thread(thread_id)
     if not thread.visible and not moderator and (viewer is None or thread.author_id != viewer.id):
-        raise not_found("That thread")
+        raise not_found(_("That thread"))
     visible = sa.or_(
         Post.status == PUBLISHED, sa.and_(Post.status == PENDING, Post.author_id == (viewer.id if viewer else -1))
     )
@@ -302,9 +309,9 @@ def forum_threads(slug: str, viewer: User | None, page: int) -> tuple[Forum, lis
 def _own_post(author: User, post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None or post.deleted_at is not None:
-        raise not_found("That post")
+        raise not_found(_("That post"))
     if post.author_id != author.id:
-        raise forbidden("You can change only your own posts.")
+        raise forbidden(_("You can change only your own posts."))
     return post
 
 
@@ -313,7 +320,7 @@ def edit(author: User, post_id: int, body: str) -> Post:
     be held goes back to pending (and to the queue) until a moderator looks at it."""
     post = _own_post(author, post_id)
     if clock.now() - post.created_at > timedelta(minutes=current_app.config["FORUM_EDIT_MINUTES"]):
-        raise conflict("edit_window_closed", "Posts can be edited for 30 minutes after posting.")
+        raise conflict("edit_window_closed", _("Posts can be edited for 30 minutes after posting."))
     body = _text(body, "body", BODY_MAX, multiline=True)
     now = clock.now()
     text = f"{post.thread.title}\n{post.thread.content_warning or ''}\n{body}" if post.is_opening else body
@@ -341,7 +348,7 @@ def delete(author: User, post_id: int) -> Post:
 def send_support(member: User, post_id: int) -> int:
     post = db.session.get(Post, post_id)
     if post is None or post.status != PUBLISHED or post.deleted_at is not None:
-        raise not_found("That post")
+        raise not_found(_("That post"))
     if db.session.get(Support, (post.id, member.id)) is None:
         db.session.add(Support(post_id=post.id, member_id=member.id))
         post.support_count += 1
@@ -356,17 +363,30 @@ def flag_weight(user: User) -> float:
     return 1.0 if is_trusted(user) else 0.5
 
 
+def withdraw_support(member: User, post_id: int) -> int:
+    """Support taken back (pressed by mistake, or changed their mind)."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise not_found(_("That post"))
+    row = db.session.get(Support, (post.id, member.id))
+    if row is not None:
+        db.session.delete(row)
+        post.support_count = max(post.support_count - 1, 0)
+        db.session.commit()
+    return post.support_count
+
+
 def flag(member: User, post_id: int, reason: str) -> dict[str, Any]:
     """One flag per member per post; when the flags' weight reaches the configured number the
     post is hidden until reviewed."""
     post = db.session.get(Post, post_id)
     if post is None or post.status != PUBLISHED:
-        raise not_found("That post")
+        raise not_found(_("That post"))
     if post.author_id == member.id:
-        raise invalid("post", "You can't flag your own post; you can edit or delete it.")
+        raise invalid("post", _("You can't flag your own post; you can edit or delete it."))
     reason = _text(reason, "reason", REASON_MAX)
     if db.session.scalar(sa.select(Flag.id).where(Flag.post_id == post.id, Flag.member_id == member.id)) is not None:
-        raise conflict("already_flagged", "You have already flagged this post. Thank you.")
+        raise conflict("already_flagged", _("You have already flagged this post. Thank you."))
     db.session.add(Flag(post_id=post.id, member_id=member.id, reason=reason))
     db.session.flush()
     flaggers = list(

@@ -7,6 +7,8 @@ import re
 import secrets
 import unicodedata
 
+from flask_babel import gettext as _
+
 from warmline.errors import invalid
 from warmline.validation import strip_invisible
 
@@ -103,24 +105,24 @@ def normalise(raw: str) -> str:
     """The handle as it will be stored, or an `invalid` error naming what is wrong."""
     handle = strip_invisible(unicodedata.normalize("NFKC", raw)).strip()
     if any(unicodedata.category(ch) in {"Cf", "Cc", "Co", "Cs", "Cn"} for ch in handle):
-        raise invalid("handle", "Handles cannot contain invisible or direction-changing characters.")
+        raise invalid("handle", _("Handles cannot contain invisible or direction-changing characters."))
     if not MIN_LENGTH <= len(handle) <= MAX_LENGTH:
         raise invalid("handle", f"A handle is {MIN_LENGTH} to {MAX_LENGTH} characters long.")
     for ch in handle:
         if not (ch.isalnum() or ch in _SEPARATORS):
-            raise invalid("handle", "Use letters, digits, '_', '-' or '.' only.")
+            raise invalid("handle", _("Use letters, digits, '_', '-' or '.' only."))
     if not handle[0].isalnum():
-        raise invalid("handle", "A handle starts with a letter or a digit.")
+        raise invalid("handle", _("A handle starts with a letter or a digit."))
     scripts = {_script(ch) for ch in handle if ch.isalpha()}
     if len(scripts) > 1:
-        raise invalid("handle", "Use letters from one alphabet only.")
+        raise invalid("handle", _("Use letters from one alphabet only."))
     if sum(ch.isdigit() for ch in handle) >= 7 or re.search(r"\d{5,}", handle):
-        raise invalid("handle", "That looks like a phone number; please choose something else.")
+        raise invalid("handle", _("That looks like a phone number; please choose something else."))
     bare = skeleton(handle)
     if any(skeleton(word) in bare for word in RESERVED):
-        raise invalid("handle", "Handles cannot look like a staff title; please choose another.")
+        raise invalid("handle", _("Handles cannot look like a staff title; please choose another."))
     if any(skeleton(word) in bare for word in UNCLEAN):
-        raise invalid("handle", "Please choose a kinder handle.")
+        raise invalid("handle", _("Please choose a kinder handle."))
     return handle
 
 

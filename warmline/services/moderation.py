@@ -10,11 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from warmline import clock
 from warmline.errors import conflict, invalid, not_found
 from warmline.extensions import db
+from warmline.i18n import local_time
 from warmline.models import ModerationAction, Notice, Post, ReviewItem, Silence, User, WatchedWord
 from warmline.models.forums import HIDDEN, PUBLISHED, REJECTED
 from warmline.services import forum
@@ -115,12 +117,14 @@ def act(moderator: User, post_id: int, action: str, note: str = "") -> Post:
     if item is not None:
         item.open = action in ("hide",)  # a hidden post stays in the queue for a restore or reject
         item.claimed_by_id = None
-    messages = {
-        "approve": "Your post was approved and is now visible.",
-        "reject": f"Your post was not published. Reason: {note.strip()}",
-        "hide": "A moderator hid your post while it is reviewed.",
-        "restore": "Your post is visible again.",
-    }
+    # Written in the author's language: they read it, not the moderator.
+    with force_locale(post.author.language or "en"):
+        messages = {
+            "approve": _("Your post was approved and is now visible."),
+            "reject": _("Your post was not published. Reason: %(reason)s", reason=note.strip()),
+            "hide": _("A moderator hid your post while it is reviewed."),
+            "restore": _("Your post is visible again."),
+        }
     db.session.add(
         Notice(member_id=post.author_id, post_id=post.id, kind=action, message=messages[action][:600], created_at=now)
     )
@@ -139,13 +143,13 @@ def silence(moderator: User, member_id: int, until: datetime, reason: str) -> Si
         raise invalid("until", "A silence ends in the future.")
     row = Silence(member_id=member.id, until=until, reason=reason.strip(), moderator_id=moderator.id)
     db.session.add(row)
-    db.session.add(
-        Notice(
-            member_id=member.id,
-            kind="silenced",
-            message=f"You can't post until {in_words(until)}. Reason: {reason.strip()}"[:600],
+    with force_locale(member.language or "en"):
+        message = _(
+            "You can post again from %(when)s. Reason: %(reason)s",
+            when=local_time(until, "%A %d %B, %H:%M %Z"),
+            reason=reason.strip(),
         )
-    )
+    db.session.add(Notice(member_id=member.id, kind="silenced", message=message[:600]))
     _log(moderator, "silence", f"until {in_words(until)}: {reason.strip()}", member_id=member.id)
     db.session.commit()
     return row

@@ -67,9 +67,11 @@ def continuity_keys(v: QueueView) -> tuple[sa.ColumnElement[Any], ...]:
 
 
 def language_keys(v: QueueView) -> tuple[sa.ColumnElement[Any], ...]:
-    """HOOK (members): the member's language among `v.peer_languages` sorts first, e.g.
-    `sa.case((C.language.in_(v.peer_languages), 0), else_=1)`. Empty: no language yet."""
-    return ()
+    """The member's language among `v.peer_languages` sorts first (a member who has not
+    chosen reads English), as services/languages.language_mismatch says."""
+    if not v.peer_languages:
+        return ()
+    return (sa.case((sa.func.coalesce(C.language, "en").in_(v.peer_languages), 0), else_=1),)
 
 
 def order_by(v: QueueView) -> tuple[sa.ColumnElement[Any], ...]:

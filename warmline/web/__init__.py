@@ -9,7 +9,21 @@ from warmline.web import errors, filters, navigation
 
 
 def init_app(app: Flask) -> None:
-    from warmline.web import api, auth, billing, chat, escalations, forum, home, peer_tools, reports, shifts, staff
+    from warmline.web import (
+        api,
+        auth,
+        billing,
+        chat,
+        escalations,
+        forum,
+        guidelines,
+        home,
+        lock,
+        peer_tools,
+        reports,
+        shifts,
+        staff,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -25,6 +39,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
 
     app.register_blueprint(staff.bp)
+    app.register_blueprint(lock.bp)
+    guidelines.init_app(app)
     errors.init_app(app)
     app.before_request(validation.refuse_nul_in_forms)
     filters.init_app(app)

@@ -11,7 +11,7 @@ from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.models.accounts import ADMIN, BILLING, COORDINATOR, MODERATOR, PEER
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, public, roles_required
-from warmline.services import accounts, mfa
+from warmline.services import accounts, device_lock, mfa
 from warmline.web.navigation import same_site_path
 
 bp = Blueprint("auth", __name__)
@@ -101,10 +101,15 @@ def logout() -> Response:
     return redirect(url_for("home.index"))
 
 
+def account_page(**extra: object) -> str:
+    keep = current_user.is_member and device_lock.keeps_on_exit(current_user.auth_session_id)
+    return render_template("auth/account.html", keep_on_exit=keep, **extra)
+
+
 @bp.get("/account")
 @roles_required(*ANY_SIGNED_IN)
 def account() -> str:
-    return render_template("auth/account.html")
+    return account_page()
 
 
 @bp.post("/account/recovery-code")

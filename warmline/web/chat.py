@@ -9,7 +9,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from warmline import clock
-from warmline.errors import WarmlineError
+from warmline.errors import WarmlineError, not_found
+from warmline.i18n import current_language
 from warmline.models.surveys import HELPED, WOULD_OTHERWISE
 from warmline.permissions import MEMBERS, PEERS, public, roles_required
 from warmline.services import chat, checkins, coding, coverage, forum, queue_status, roster, surveys
@@ -54,12 +55,24 @@ def console() -> str:
     )
 
 
+@bp.get("/chat/transcripts/<int:conversation_id>")
+@roles_required(*MEMBERS)
+def transcript_page(conversation_id: int) -> str:
+    """The member reads a past conversation on the page (not only as a download)."""
+    try:
+        conversation, messages = chat.transcript(current_user, conversation_id)
+    except WarmlineError as error:
+        # Someone else's conversation is simply not there, as far as this page says.
+        raise not_found(_("That conversation")) from error
+    return render_template("chat/transcript.html", conversation=conversation, messages=messages)
+
+
 @bp.post("/chat/transcripts/<int:conversation_id>/delete")
 @roles_required(*MEMBERS)
 def delete_transcript(conversation_id: int) -> Response:
     try:
         chat.delete_transcript(current_user, conversation_id)
-        flash("That transcript is deleted.")
+        flash(_("That transcript is deleted."))
     except WarmlineError as error:
         flash(error.message, "error")
     return redirect(url_for("chat.member_page"))
@@ -70,8 +83,13 @@ def delete_transcript(conversation_id: int) -> Response:
 def outreach() -> Response:
     """One click from a held forum post into the chat queue, at that post's risk."""
     try:
-        requested = chat.request_chat(current_user, "From the forums", known_risk=forum.outreach_risk(current_user))
-        flash("You're in line for a peer." if requested.position else "You're talking with a peer.")
+        requested = chat.request_chat(
+            current_user,
+            "From the forums",
+            known_risk=forum.outreach_risk(current_user),
+            language=current_language(),
+        )
+        flash(_("You're in line for a peer.") if requested.position else _("You're talking with a peer."))
     except WarmlineError as error:
         flash(error.message, "error")
     return redirect(url_for("chat.member_page"))

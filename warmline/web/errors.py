@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -17,16 +18,16 @@ from warmline.logs import audit
 log = logging.getLogger(__name__)
 
 HTTP_CODES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("not_signed_in", "Please sign in first."),
-    403: ("forbidden", "You are not allowed to do that."),
-    404: ("not_found", "That page or item was not found."),
-    405: ("method_not_allowed", "That method is not allowed here."),
-    409: ("conflict", "That conflicts with the current state."),
-    413: ("payload_too_large", "That is too large to send."),
-    429: ("rate_limited", "Too many requests; please wait a moment and try again."),
-    500: ("server_error", "Something went wrong on our side. Please try again."),
-    503: ("unavailable", "The service is briefly unavailable. Please try again shortly."),
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("not_signed_in", _l("Please sign in first.")),
+    403: ("forbidden", _l("You are not allowed to do that.")),
+    404: ("not_found", _l("That page or item was not found.")),
+    405: ("method_not_allowed", _l("That method is not allowed here.")),
+    409: ("conflict", _l("That conflicts with the current state.")),
+    413: ("payload_too_large", _l("That is too large to send.")),
+    429: ("rate_limited", _l("Too many requests; please wait a moment and try again.")),
+    500: ("server_error", _l("Something went wrong on our side. Please try again.")),
+    503: ("unavailable", _l("The service is briefly unavailable. Please try again shortly.")),
 }
 
 
@@ -55,7 +56,7 @@ def _http_error(error: HTTPException) -> Response | tuple[Response | str, int]:
 
 def _csrf_error(error: CSRFError) -> Response | tuple[Response | str, int]:
     audit("csrf_failed", route=request.url_rule.rule if request.url_rule else None)
-    message = "The security token is missing or expired. Reload the page and try again."
+    message = _l("The security token is missing or expired. Reload the page and try again.")
     return respond(WarmlineError("csrf_failed", message, 400))
 
 

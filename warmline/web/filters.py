@@ -1,4 +1,4 @@
-"""Jinja filters: times are shown in the organisation's time zone."""
+"""Jinja filters: times are shown in the organisation's time zone, in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from warmline.extensions import db
+from warmline.i18n import local_time
 from warmline.services import hours
 
 
@@ -17,7 +18,7 @@ def local(moment: datetime | str | None, fmt: str = "%a %d %b %H:%M") -> str:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.astimezone(hours.zone()).strftime(fmt)
+    return local_time(moment, fmt)
 
 
 def org_timezone() -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -71,7 +72,7 @@ def new_forum() -> Any:
 def edit(post_id: int) -> Response:
     try:
         post = forum.edit(current_user, post_id, request.form.get("body", ""))
-        flash("Your post was updated.")
+        flash(_("Your post was updated."))
         return redirect(url_for("forum.thread_page", thread_id=post.thread_id))
     except WarmlineError as error:
         flash(error.message, "error")
@@ -115,7 +116,7 @@ def _after_write(written: forum.Written) -> None:
     if written.outreach:
         flash(written.outreach, "outreach")
     elif written.post.status == "pending":
-        flash("Thank you. Your post will appear once a moderator has looked at it.")
+        flash(_("Thank you. Your post will appear once a moderator has looked at it."))
 
 
 @bp.get("/threads/<int:thread_id>")
@@ -143,15 +144,22 @@ def reply(thread_id: int) -> Response:
     try:
         _after_write(forum.reply(current_user, thread_id, request.form.get("body", "")))
     except WarmlineError as error:
-        flash(f"{error.message} Your text: {request.form.get('body', '')[:500]}", "error")
+        flash(
+            _("%(message)s Your text: %(text)s", message=error.message, text=request.form.get("body", "")[:500]),
+            "error",
+        )
     return redirect(url_for("forum.thread_page", thread_id=thread_id, page=10_000))
 
 
 @bp.post("/posts/<int:post_id>/support")
 @roles_required(*ANY_SIGNED_IN)
 def support(post_id: int) -> Response:
-    forum.send_support(current_user, post_id)
-    return redirect(same_site_path(request.form.get("back"), url_for("forum.index")))
+    if request.form.get("undo"):
+        forum.withdraw_support(current_user, post_id)
+    else:
+        forum.send_support(current_user, post_id)
+    # Back to the same post, not the top of the thread.
+    return redirect(f"{same_site_path(request.form.get('back'), url_for('forum.index'))}#post-{post_id}")
 
 
 @bp.post("/posts/<int:post_id>/flag")
@@ -160,7 +168,7 @@ def support(post_id: int) -> Response:
 def flag(post_id: int) -> Response:
     try:
         forum.flag(current_user, post_id, request.form.get("reason", ""))
-        flash("Thank you. A moderator will look at it.")
+        flash(_("Thank you. A moderator will look at it."))
     except WarmlineError as error:
         flash(error.message, "error")
     return redirect(same_site_path(request.form.get("back"), url_for("forum.index")))
@@ -170,7 +178,7 @@ def flag(post_id: int) -> Response:
 @roles_required(*ANY_SIGNED_IN)
 def delete(post_id: int) -> Response:
     post = forum.delete(current_user, post_id)
-    flash("Your post was removed.")
+    flash(_("Your post was removed."))
     return redirect(url_for("forum.thread_page", thread_id=post.thread_id))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from warmline.permissions import BILLERS, COORDINATORS, MEMBERS, MODERATORS, PEERS, allowed
@@ -25,22 +26,22 @@ def same_site_path(target: str | None, default: str | None = None) -> str | None
 
 
 # (label, endpoint, roles allowed: None for everyone)
-NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
-    ("Home", "home.index", None),
-    ("Talk to a peer", "chat.member_page", MEMBERS),
-    ("Forums", "forum.index", None),
-    ("Notices", "forum.notices", MEMBERS),
+NAV: list[tuple[Any, str, tuple[str, ...] | None]] = [
+    (_l("Home"), "home.index", None),
+    (_l("Talk to a peer"), "chat.member_page", MEMBERS),
+    (_l("Forums"), "forum.index", None),
+    (_l("Notices"), "forum.notices", MEMBERS),
     ("Console", "chat.console", PEERS),
     ("My shifts", "shifts.mine", PEERS),
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
-    ("Resources", "peer_tools.resources_page", None),
-    ("Monitor", "peer_tools.monitor", COORDINATORS),
-    ("Billing", "billing.index", BILLERS),
-    ("Reports", "reports.page", COORDINATORS),
-    ("Staff", "staff_pages.list_page", COORDINATORS),
-    ("Account", "auth.account", ()),
+    (_l("Resources"), "peer_tools.resources_page", None),
+    (_l("Monitor"), "peer_tools.monitor", COORDINATORS),
+    (_l("Billing"), "billing.index", BILLERS),
+    (_l("Reports"), "reports.page", COORDINATORS),
+    (_l("Staff"), "staff_pages.list_page", COORDINATORS),
+    (_l("Account"), "auth.account", ()),
 ]
 
 

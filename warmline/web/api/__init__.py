@@ -27,6 +27,7 @@ def body(fields: dict[str, Any]) -> dict[str, Any]:
 from warmline.web.api import (  # noqa: E402,F401  (attach routes)
     chat,
     codes,
+    device,
     escalations,
     forum_posts,
     forums,

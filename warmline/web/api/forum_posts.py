@@ -120,6 +120,12 @@ def support(post_id: int) -> tuple[Response, int]:
     return ok(support_count=forum.send_support(current_user, post_id))
 
 
+@bp.delete("/posts/<int:post_id>/support")
+@roles_required(*ANY_SIGNED_IN)
+def withdraw_support(post_id: int) -> tuple[Response, int]:
+    return ok(support_count=forum.withdraw_support(current_user, post_id))
+
+
 @bp.post("/posts/<int:post_id>/flags")
 @roles_required(*ANY_SIGNED_IN)
 @limiter.limit(FLAG_LIMIT, key_func=user_key)
