@@ -24,6 +24,7 @@ from warmline.models import (
     Outbox,
     PeerAvailability,
 )
+from warmline.risk import worker
 from warmline.services import escalations, sweeper
 
 
@@ -302,7 +303,10 @@ def test_risky_member_message_raises_the_conversation_and_tells_the_peer(app, sc
         {"conversation_id": scene["conversation_id"], "client_id": "r", "body": "honestly I want to kill myself"},
     )
     assert answer["ok"]
-    assert scene["peer"].events("risk:raised") == [{"conversation_id": scene["conversation_id"], "risk": "high"}]
+    assert worker.wait_idle()  # scored after the commit, off the request
+    [raised] = scene["peer"].events("risk:raised")
+    assert (raised["conversation_id"], raised["risk"]) == (scene["conversation_id"], "high")
+    assert raised["why"]["source"] in ("rules", "model")
     with app.app_context():
         assert db.session.get(Conversation, scene["conversation_id"]).risk == "high"
     assert scene["member"].events("risk:raised") == []

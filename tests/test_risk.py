@@ -77,9 +77,9 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
     ],
 )
 def test_rules(text, level):
-    assert risk.assess(text).level == level
+    assert risk.rules(text).level == level
 
 
 def test_extra_phrases_extend_the_lists():
-    assert risk.assess("thinking about the long sleep").level == "none"
-    assert risk.assess("thinking about the long sleep", {"high": [r"the long sleep"]}).level == "high"
+    assert risk.rules("thinking about the long sleep").level == "none"
+    assert risk.rules("thinking about the long sleep", {"high": [r"the long sleep"]}).level == "high"

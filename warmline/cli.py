@@ -190,7 +190,41 @@ def forums_rerender() -> None:
     click.echo(f"forums: re-rendered {changed} posts")
 
 
+risk_cli = AppGroup("risk", help="The risk detector's model.")
+
+
+@risk_cli.command("train")
+@click.option("--corpus", "corpus_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: the packaged model file.")
+@click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds; 1 skips it.")
+@click.option(
+    "--max-negatives-held",
+    type=float,
+    default=0.15,
+    show_default=True,
+    help="The share of hard negatives (cross-validated, rules included) the high threshold may hold.",
+)
+def risk_train(corpus_path: str | None, out: str | None, folds: int, max_negatives_held: float) -> None:
+    """Train the risk model from the labelled corpus (the training split) and write its file."""
+    from pathlib import Path
+
+    from warmline.risk import corpus, model, training
+    from warmline.services import risk
+
+    examples = corpus.load(Path(corpus_path) if corpus_path else corpus.TRAIN)
+    target = Path(out) if out else model.DEFAULT_PATH
+    trained = training.train_file(
+        examples, target, lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"), folds, max_negatives_held
+    )
+    model.forget()
+    if trained.cross_validated:
+        click.echo(f"cross-validated ({folds} folds): {trained.cross_validated.summary()}")
+    click.echo(f"thresholds {trained.model.thresholds}")
+    click.echo(f"wrote {target} ({target.stat().st_size:,} bytes, {len(examples)} lines)")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(risk_cli)
     app.cli.add_command(forums_cli)
     app.cli.add_command(escalations_cli)
     app.cli.add_command(users)

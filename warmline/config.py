@@ -178,6 +178,10 @@ DEFAULTS: dict[str, object] = {
     "ESCALATION_ACK_SECONDS": 300,
     "ESCALATION_FOLLOWUP_SECONDS": 24 * 3600,
     "RISK_EXTRA_PHRASES": None,
+    # The learned risk model beside the rules (warmline/risk); "" turns it off (rules only).
+    "RISK_MODEL_PATH": os.environ.get(
+        "WARMLINE_RISK_MODEL", str(Path(__file__).parent / "risk" / "data" / "model.npz")
+    ),
     # Forums.
     "FORUM_NEW_MEMBER_HOLD": 2,
     "FORUM_FLAGS_TO_HIDE": 3,

@@ -290,11 +290,19 @@
   socket.on("shift:changed", function () {
     $("shift-status").textContent = "Your schedule changed: see My shifts.";
   });
+  // Why the detector raised it: the phrase its rules matched, or the model's category and
+  // the labelled lines the message reads most like. It supports the peer's judgment only.
+  function riskWhy(why) {
+    if (!why) { return ""; }
+    if (why.source === "rules") { return why.rule ? " Why: the words \u201c" + why.rule + "\u201d." : ""; }
+    var like = (why.examples || []).map(function (e) { return "\u201c" + e + "\u201d"; }).join(", ");
+    return " Why: it reads as " + String(why.category || "").replace(/_/g, " ") + (like ? ", like " + like : "") + ".";
+  }
   socket.on("risk:raised", function (data) {
     var state = panes[data.conversation_id];
     if (!state) { return; }
     var banner = state.pane.querySelector(".banner.risk");
-    banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed.";
+    banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed." + riskWhy(data.why);
     banner.hidden = false;
     state.pane.querySelector(".risk-level").textContent = data.risk;
     setEscalationLevel(state.pane, data.risk);

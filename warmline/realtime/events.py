@@ -142,8 +142,8 @@ def unanswered(conversation_id: int, peer_id: int | None, coordinator_ids: list[
         )
 
 
-def risk_raised(conversation_id: int, peer_id: int, risk: str) -> None:
-    _to(peer_id, "risk:raised", {"conversation_id": conversation_id, "risk": risk})
+def risk_raised(conversation_id: int, peer_id: int, risk: str, why: dict[str, Any] | None = None) -> None:
+    _to(peer_id, "risk:raised", {"conversation_id": conversation_id, "risk": risk, "why": why})
 
 
 def outbox_pending() -> None:

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from warmline.extensions import db
 from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
+from warmline.risk import worker
 from warmline.services import coding, continuity, coverage, demand, languages, queue_order, resources, risk, roster
 from warmline.services.hours import iso
 
@@ -306,16 +308,42 @@ def request_chat(
     return Requested(conversation, position_of(conversation), False)
 
 
-def _assess(conversation_id: int, current_rank: int, peer_id: int | None, text: str) -> None:
-    """Member text goes through the risk detector; a higher level raises the conversation's
-    risk and shows the peer a banner. It never stops the member writing."""
-    level = risk.level_of(text)
-    if risk_rank(level) > current_rank and risk_rank(level) >= risk_rank("moderate"):
-        conversation = db.session.get(Conversation, conversation_id)
-        assert conversation is not None
-        raise_risk(conversation, level)
-        if peer_id is not None:
-            bus.announce("chat.risk", conversation_id=conversation_id, peer_id=peer_id, risk=level)
+def _score_later(conversation_id: int, rank: int, text: str) -> None:
+    """After the commit, off the request: member text goes through the risk detector, and a
+    higher level raises the conversation's risk and shows the peer a banner with why
+    (`_apply_score`). It never stops the member writing, nor delays the message."""
+    if rank >= risk_rank("imminent"):
+        return
+    app = current_app._get_current_object()  # noqa: SLF001
+    extra, path = app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+    worker.submit(app, partial(risk.assess, text, extra, path), partial(_apply_score, conversation_id))
+
+
+def _apply_score(conversation_id: int, assessment: risk.Assessment) -> None:
+    """Risk only goes up: one guarded update, so scores landing in any order keep the highest."""
+    if assessment.rank < risk_rank("moderate"):
+        return
+    table = Conversation.__table__.c
+    raised = db.session.execute(
+        sa.update(Conversation.__table__)
+        .where(table.id == conversation_id, table.risk_rank < assessment.rank)
+        .values(risk=assessment.level, risk_rank=assessment.rank)
+        .returning(table.peer_id, table.status)
+    ).first()
+    if raised is None:
+        db.session.rollback()
+        return
+    if raised.status == WAITING:
+        bus.announce("chat.queue_changed")
+    if raised.peer_id is not None:
+        bus.announce(
+            "chat.risk",
+            conversation_id=conversation_id,
+            peer_id=raised.peer_id,
+            risk=assessment.level,
+            why=assessment.why(),
+        )
+    db.session.commit()
 
 
 def raise_risk(conversation: Conversation, level: str) -> None:
@@ -546,14 +574,14 @@ def append_message(
         if again is None:
             raise
         return message_json(again), False
-    if role == "member":
-        _assess(conversation_id, rank, peer_id, body)
     handle = "Warmline" if notice else user.handle
     message = _message_dict(conversation_id, message_id, seq, client_id, role, handle, body, now)
     if resource:
         message["resource"] = resource
     bus.announce("chat.message", message=message, member_id=member_id, peer_id=peer_id)
     db.session.commit()
+    if role == "member":
+        _score_later(conversation_id, rank, body)
     return message, True
 
 

@@ -114,10 +114,11 @@ def decide(author: User, text: str, now: datetime) -> Decision:
         decision.reasons.append(f"watched word ({word.action}): {word.word}")
         if word.action == "hold":
             decision.status = PENDING
-    decision.risk_level = risk.level_of(text)
+    assessment = risk.assess_here(text)
+    decision.risk_level = assessment.level
     if decision.risk_level in ("high", "imminent"):
         decision.status, decision.urgent, decision.review = PENDING, True, True
-        decision.reasons.append(f"risk: {decision.risk_level}")
+        decision.reasons += [f"risk: {decision.risk_level}", assessment.reason()]
     if author.is_member:
         published = _published_count(author.id)
         if published < current_app.config["FORUM_NEW_MEMBER_HOLD"]:

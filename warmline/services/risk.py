@@ -1,16 +1,28 @@
-"""Risk detection for member text (chat messages, chat topics, forum posts).
+"""Risk detection for member text (chat messages, chat topics, forum posts): `assess` is the
+one entry point every caller uses.
 
-Transparent on purpose: phrase lists per level, matched on word boundaries, and a few
-rules anyone can read. It never blocks a member from writing; it raises a conversation's
-priority, tells the peer, and holds a forum post for a moderator. The lists live in
-RISK_PHRASES and can be extended through the RISK_EXTRA_PHRASES setting."""
+Two halves. The phrase rules below are the floor, transparent on purpose: phrase lists per
+level, matched on word boundaries, and a few rules anyone can read (RISK_PHRASES, extended
+through the RISK_EXTRA_PHRASES setting). Beside them a learned model (warmline/risk, trained
+from a labelled corpus) catches what the phrases never listed. The level is the higher of
+the two, with why: the phrase that matched, or the model's category and the training lines
+nearest the text. It never blocks a member from writing; it raises a conversation's
+priority, tells the peer, and holds a forum post for a moderator."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warmline.risk import model
+from warmline.risk.model import Model
+
+log = logging.getLogger(__name__)
 
 LEVELS = ("none", "low", "moderate", "high", "imminent")
 
@@ -24,7 +36,9 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(bought|got|have) (a|the|some) (rope|noose|gun)\b.{0,30}\bready",
         r"(pills|tablets|meds) (are )?(counted|lined up|ready|saved up|all out)",
         r"(counted|saved|stockpiled|hoarded|hoarding|collecting) (out |up )?(all )?(my |the )?(pills|meds|tablets)",
-        r"tonight('s| is) the night",
+        # Not "tonight is the night of the big game" or "... i finally try sushi".
+        r"tonight('s| is) the night(?! (of|for|we|they|you|our|my)\b)(?!,)"
+        r"(?!( i| i'm| im)? (finally )?(try|see|get|meet|watch|play|go out)\b)",
         r"(going to|gonna|will) (end it|end things|end everything)( all)? (tonight|today|now)",
         r"(have|got|holding|bought) (a|the|my dad's|my) (gun|rope|noose|razor|pills) "
         r"(ready|here|with me|right here|in my hand)",
@@ -123,6 +137,8 @@ NEGATIONS = (
     "not going to",
     "stopped",
     "quit",
+    "no plans",
+    "no intention",
 )
 NEGATION_WINDOW = 3
 # Figurative uses of dying and killing ("this homework is killing me").
@@ -144,10 +160,25 @@ FIGURATIVE = (
 )
 # A quotation with one of these cues nearby is someone else's words (a song, a film).
 REPORTING_CUES = ("song", "lyrics", "lyric", "movie", "film", "book", "show", "character", "quote", "poem", "episode")
-PAST_CUES = ("used to", "years ago", "in the past", "back when", "when i was", "as a teen", "months ago", "no longer")
+PAST_CUES = (
+    "used to",
+    "years ago",
+    "a year ago",
+    "in the past",
+    "back when",
+    "when i was",
+    "as a teen",
+    "in high school",
+    "months ago",
+    "no longer",
+    "since my last",
+    "i survived",
+    "clean for",
+)
 # A subject just before the phrase that is someone else: concern for them, not the writer's own risk.
 THIRD_PERSON_SUBJECT = re.compile(
-    r"\b(he|she|they|someone|my (friend|brother|sister|son|daughter|partner|mom|mum|dad|husband|wife|kid))\b"
+    r"\b(he|she|they|he'd|she'd|they'd|someone( who)?|"
+    r"my (friend|brother|sister|son|daughter|partner|mom|mum|dad|husband|wife|kid)( said| says)?( he'd| she'd)?)\b"
     r"( (is|was|might|may|could|says|said|seems|feels|keeps))*( be| being)?$"
 )
 
@@ -155,11 +186,29 @@ THIRD_PERSON_SUBJECT = re.compile(
 @dataclass(frozen=True)
 class Assessment:
     level: str
-    matches: tuple[str, ...]
+    matches: tuple[str, ...]  # the phrases the rules matched
+    source: str = "rules"  # which half set the level: "rules" or "model"
+    category: str | None = None  # the model's category (e.g. "wish_dead"), when it set the level
+    score: float | None = None  # the model's P(high or imminent)
+    examples: tuple[str, ...] = ()  # training lines nearest the text, in the model's category
 
     @property
     def rank(self) -> int:
         return LEVELS.index(self.level)
+
+    def why(self) -> dict[str, Any]:
+        """For the peer's banner and the moderator's queue item."""
+        if self.source == "model":
+            return {"source": "model", "category": self.category, "score": self.score, "examples": list(self.examples)}
+        return {"source": "rules", "rule": self.matches[0] if self.matches else None}
+
+    def reason(self) -> str:
+        """One line for the moderator's queue item: why the level (after "risk: <level>")."""
+        if self.source == "model":
+            like = "; ".join(f"\u201c{e}\u201d" for e in self.examples)
+            label = (self.category or "").replace("_", " ")
+            return f"why: the model reads it as {label} ({self.score:.0%}), like {like}"
+        return f"why: the rule matched \u201c{self.matches[0]}\u201d" if self.matches else "why: the rules"
 
 
 def normalise(text: str) -> str:
@@ -206,7 +255,7 @@ def _sentence(text: str, start: int) -> str:
     return text[left + 1 : min(right_candidates) if right_candidates else len(text)]
 
 
-def assess(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assessment:
+def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assessment:
     """The highest level any phrase reaches, after the negation, quotation, figurative,
     past and third-person rules."""
     normalised = normalise(text)
@@ -239,8 +288,43 @@ def assess(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Asses
     return Assessment(LEVELS[best], tuple(dict.fromkeys(matches)))
 
 
-def level_of(text: str) -> str:
+def _model(path: str | None) -> Model | None:
+    if not path:
+        return None
+    try:
+        return model.cached(Path(path))
+    except (OSError, ValueError):  # a missing or stale file: the rules still run
+        log.exception("risk model not loaded; rules only")
+        return None
+
+
+def assess(
+    text: str, extra: Mapping[str, Sequence[str]] | None = None, model_path: str | None = model.DEFAULT_PATH.as_posix()
+) -> Assessment:
+    """The rules' level or the model's, whichever is higher, and why. Within a Flask app
+    the settings RISK_EXTRA_PHRASES and RISK_MODEL_PATH apply (see `assess_here`)."""
+    floor = rules(text, extra)
+    learned = _model(model_path)
+    if learned is None:
+        return floor
+    prediction = learned.predict(text)
+    if LEVELS.index(prediction.level) <= floor.rank:
+        return floor
+    examples = learned.nearest(text, prediction.category if prediction.level != "none" else None)
+    return Assessment(
+        prediction.level, floor.matches, "model", prediction.category, round(prediction.risky, 3), tuple(examples)
+    )
+
+
+def assess_here(text: str) -> Assessment:
+    """`assess` with the app's settings."""
     from flask import current_app, has_app_context
 
-    extra = current_app.config.get("RISK_EXTRA_PHRASES") if has_app_context() else None
-    return assess(text, extra).level
+    if not has_app_context():
+        return assess(text)
+    config = current_app.config
+    return assess(text, config.get("RISK_EXTRA_PHRASES"), config.get("RISK_MODEL_PATH"))
+
+
+def level_of(text: str) -> str:
+    return assess_here(text).level

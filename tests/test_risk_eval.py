@@ -1,0 +1,61 @@
+"""The risk detector (rules floor + model) on the frozen test split, tests/data/risk_test.tsv:
+written independently of the rules and the training lines, frozen before any tuning, and
+never tuned on. Prints the figures; asserts the targets of issue 20.
+
+Its misses are printed only with RISK_EVAL_SHOW_MISSES=1: whoever tunes the detector must
+not read them (that would make the split a second training set)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from warmline.risk import corpus, evaluate
+from warmline.services import risk
+
+TEST_SPLIT = Path(__file__).parent / "data" / "risk_test.tsv"
+TARGETS = {"recall": 0.97, "negatives_held": 0.03, "spanish_recall": 0.9}
+
+
+@pytest.fixture(scope="module")
+def figures(request):
+    examples = corpus.load(TEST_SPLIT, strict=False)
+    found = evaluate.figures(examples, lambda text: risk.assess(text).rank >= risk.LEVELS.index("high"))
+    floor = evaluate.figures(examples, lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"))
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nrisk detector on the frozen test split: {found.summary()}")
+        print(f"  (the rules alone: {floor.summary()})")
+        if os.environ.get("RISK_EVAL_SHOW_MISSES") == "1":
+            for e in found.missed:
+                print(f"  missed [{e.category}/{e.lang}]: {e.text}")
+            for e in found.false_held:
+                print(f"  held [{e.category}/{e.lang}]: {e.text}")
+    return found
+
+
+def test_the_test_split_is_large_and_mixed(figures):
+    assert figures.lines >= 400 and figures.risky >= 150 and figures.negatives >= 100
+    assert figures.spanish_risky >= 30
+
+
+# Not met yet (see docs/escalation.md for the figures and what is missed): strict, so the
+# day a change meets a target this fails and the marker must come off.
+NOT_MET = pytest.mark.xfail(strict=True, reason="target of issue 20 not met yet; see docs/escalation.md")
+
+
+@NOT_MET
+def test_recall_of_high_and_imminent(figures):
+    assert figures.recall >= TARGETS["recall"]
+
+
+@NOT_MET
+def test_hard_negatives_held(figures):
+    assert figures.negatives_held <= TARGETS["negatives_held"]
+
+
+@NOT_MET
+def test_spanish_recall(figures):
+    assert figures.spanish_recall >= TARGETS["spanish_recall"]

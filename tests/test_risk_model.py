@@ -1,0 +1,198 @@
+"""The learned half of the risk detector: its file, its training command, how its score
+reaches a chat after the commit, and the explanations a peer and a moderator see."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.test_escalations import scene  # noqa: F401  (the member-and-peer fixture)
+from tests.test_forum import new_thread, trusted_member
+from warmline.extensions import db
+from warmline.models import Conversation
+from warmline.risk import corpus, model, worker
+from warmline.services import risk
+
+# A corpus about nothing real: "zorblax" lines are risky, "quux" lines are not, so what the
+# tests see comes from training, not from the phrase rules.
+TINY = """# label\tcategory\tlang\ttext
+high\twish_dead\ten\tzorblax zorblax all day
+high\twish_dead\ten\tthe zorblax feeling again
+high\twish_dead\ten\ti keep having zorblax thoughts
+high\twish_dead\ten\tzorblax is all i think about
+imminent\tattempt\ten\tzorblaxed just now
+imminent\tattempt\ten\ti zorblaxed a minute ago
+none\tordinary\ten\tquux and a nice walk
+none\tordinary\ten\tquux with friends today
+none\tordinary\ten\ta quux kind of day
+none\tneg_everyday\ten\tthe quux bridge at sunset
+none\tneg_everyday\ten\tquux quux bridge photos
+none\tneg_everyday\ten\tbought quux rope for the tent
+"""
+
+
+@pytest.fixture
+def tiny_model(tmp_path: Path) -> Path:
+    source = tmp_path / "tiny.tsv"
+    source.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "tiny.npz"
+    model.train(corpus.load(source), model.Settings(min_df=1, epochs=60)).save(out)
+    yield out
+    model.forget()
+
+
+@pytest.fixture
+def with_tiny_model(app, tiny_model):
+    app.config["RISK_MODEL_PATH"] = str(tiny_model)
+    return tiny_model
+
+
+def test_the_packaged_model_loads_and_scores_in_one_process():
+    learned = model.cached()
+    assert learned is model.cached()  # loaded once
+    assert learned.meta["examples"] >= 1100
+    assert set(learned.thresholds) == {"high", "imminent"}
+    prediction = learned.predict("i want to go to sleep and never wake up")
+    assert 0.0 <= prediction.risky <= 1.0 and prediction.category in corpus.CATEGORIES
+    assert learned.predict("").level == "none" or learned.predict("").risky < 1.0
+
+
+def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
+    trained = model.train(corpus.parse(TINY.splitlines()), model.Settings(min_df=1, epochs=60))
+    trained.save(tmp_path / "m.npz")
+    loaded = model.Model.load(tmp_path / "m.npz")
+    for text in ("zorblax again", "quux at the bridge", "hello"):
+        assert loaded.predict(text).risky == pytest.approx(trained.predict(text).risky, abs=0.02)
+    assert loaded.predict("zorblax zorblax").risky > 0.5 > loaded.predict("quux bridge").risky
+
+
+def test_a_file_of_another_format_is_refused(tmp_path, tiny_model):
+    import json
+
+    import numpy as np
+
+    with np.load(tiny_model) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["meta"] = np.array(json.dumps({**json.loads(str(arrays["meta"])), "format": 0}))
+    np.savez(tmp_path / "old.npz", **arrays)
+    with pytest.raises(ValueError, match="format"):
+        model.Model.load(tmp_path / "old.npz")
+
+
+def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
+    source = tmp_path / "tiny.tsv"
+    source.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "out" / "model.npz"
+    result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(out), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "cross-validated (2 folds)" in result.output and "thresholds" in result.output
+    loaded = model.Model.load(out)
+    assert loaded.meta["examples"] == 12 and "recall" in loaded.meta["cross_validated"]
+
+
+def test_the_train_command_refuses_a_bad_corpus(runner, tmp_path):
+    source = tmp_path / "bad.tsv"
+    source.write_text("high\tordinary\ten\tthis label does not fit its category\n", encoding="utf-8")
+    result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(tmp_path / "m.npz")])
+    assert result.exit_code != 0 and "does not fit" in str(result.exception)
+
+
+def test_corpus_lines_are_checked():
+    with pytest.raises(corpus.CorpusError, match="duplicate"):
+        corpus.parse(["none\tordinary\ten\thello", "none\tordinary\ten\tHello"])
+    with pytest.raises(corpus.CorpusError, match="4 tab-separated"):
+        corpus.parse(["none\tordinary\thello"])
+    with pytest.raises(corpus.CorpusError, match="unknown category"):
+        corpus.parse(["none\tsomething\ten\thello"])
+
+
+def test_the_training_split_is_large_varied_and_valid():
+    examples = corpus.load()  # raises on a malformed line or a duplicate
+    assert len(examples) >= 1100
+    assert sum(e.lang == "es" for e in examples) >= 110
+    assert {e.category for e in examples} == set(corpus.CATEGORIES)
+    assert sum(e.category.startswith("neg_") for e in examples) >= 300
+
+
+def test_the_higher_half_sets_the_level_and_says_why(tiny_model):
+    path = str(tiny_model)
+    by_model = risk.assess("so much zorblax today", model_path=path)
+    assert by_model.level in ("high", "imminent") and by_model.source == "model"
+    assert by_model.category == "wish_dead"
+    assert 2 <= len(by_model.examples) <= 3 and all("zorblax" in e for e in by_model.examples)
+    why = by_model.why()
+    assert why["source"] == "model" and why["category"] == "wish_dead" and why["examples"] == list(by_model.examples)
+    assert by_model.reason().startswith("why: the model reads it as wish dead")
+    by_rule = risk.assess("I want to kill myself", model_path=path)
+    assert (by_rule.level, by_rule.source) == ("high", "rules")
+    assert by_rule.why() == {"source": "rules", "rule": "kill myself"}
+    assert by_rule.reason() == "why: the rule matched \u201ckill myself\u201d"
+    assert risk.assess("quux and a walk", model_path=path).level == "none"
+
+
+def test_without_a_model_file_the_rules_still_run(tmp_path):
+    assert risk.assess("I want to kill myself", model_path=str(tmp_path / "missing.npz")).level == "high"
+    assert risk.assess("so much zorblax today", model_path="").level == "none"
+
+
+def test_a_forum_post_only_the_model_catches_is_held_with_why(app, new_api, board, with_tiny_model):
+    member = trusted_member(new_api, board)
+    answer = new_thread(member, "today", "so much zorblax today").get_json()
+    assert answer["post"]["status"] == "pending" and answer["outreach"]
+    item = board.get("/api/v1/moderation/queue").get_json()["items"][0]
+    assert item["urgent"] is True and item["risk"] in ("high", "imminent")
+    [why] = [r for r in item["reasons"] if r.startswith("why:")]
+    assert "model reads it as wish dead" in why and "zorblax" in why
+
+
+def test_a_chat_message_is_answered_before_it_is_scored(app, scene, with_tiny_model, monkeypatch):  # noqa: F811
+    """Scoring happens after the commit, off the request: the sender's ack and the peer's
+    delivery do not wait for it; when it lands the conversation's risk rises and the peer's
+    banner says why."""
+    release = threading.Event()
+    real = risk.assess
+
+    def slow_assess(*args, **kwargs):
+        assert release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(risk, "assess", slow_assess)
+    cid = scene["conversation_id"]
+    answer = scene["member"].call("message:send", {"conversation_id": cid, "client_id": "z1", "body": "zorblax again"})
+    assert answer["ok"]
+    assert [m["body"] for m in scene["peer"].events("message:new")] == ["zorblax again"]
+    with app.app_context():
+        assert db.session.get(Conversation, cid).risk == "none"  # not scored yet
+    assert scene["peer"].events("risk:raised") == []
+    release.set()
+    assert worker.wait_idle()
+    [raised] = scene["peer"].events("risk:raised")
+    assert raised["conversation_id"] == cid and raised["risk"] in ("high", "imminent")
+    assert raised["why"]["source"] == "model" and raised["why"]["category"] == "wish_dead"
+    assert all("zorblax" in e for e in raised["why"]["examples"])
+    with app.app_context():
+        assert db.session.get(Conversation, cid).risk == raised["risk"]
+    assert scene["member"].events("risk:raised") == []
+
+
+def test_a_score_never_lowers_the_risk(app, scene, with_tiny_model):  # noqa: F811
+    cid = scene["conversation_id"]
+    with app.app_context():
+        conversation = db.session.get(Conversation, cid)
+        conversation.risk, conversation.risk_rank = "imminent", 4
+        db.session.commit()
+    answer = scene["member"].call("message:send", {"conversation_id": cid, "client_id": "z2", "body": "zorblax"})
+    assert answer["ok"] and worker.wait_idle()
+    with app.app_context():
+        assert db.session.get(Conversation, cid).risk == "imminent"
+    assert scene["peer"].events("risk:raised") == []
+
+
+def test_peer_messages_are_not_scored(app, scene, with_tiny_model):  # noqa: F811
+    cid = scene["conversation_id"]
+    answer = scene["peer"].call("message:send", {"conversation_id": cid, "client_id": "p1", "body": "zorblax?"})
+    assert answer["ok"] and worker.wait_idle()
+    with app.app_context():
+        assert db.session.get(Conversation, cid).risk == "none"

@@ -1,0 +1,314 @@
+"""A linear model over hashed n-grams (features.py), in NumPy: a softmax head over the
+corpus's categories (P(risky) is the mass on the risky ones; the category explains) and a
+logistic head for imminent. Trained full-batch with Adam; its file holds only the weight
+rows of n-grams seen in training, in float16, plus the training lines for nearest examples."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from warmline.risk import corpus, features
+from warmline.risk.corpus import CATEGORIES, MODERATE_CATEGORIES, RISKY_CATEGORIES, Example
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "model.npz"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Prediction:
+    risky: float  # P(high or imminent)
+    imminent: float  # P(imminent)
+    moderate: float  # P(hopelessness, burden or passive language)
+    category: str  # the most likely category
+    level: str  # by the model's thresholds: none, high or imminent
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_df: int = 2
+    l2: float = 3e-5
+    epochs: int = 150
+    learning_rate: float = 0.05
+
+
+class Model:
+    def __init__(
+        self,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        categories: Sequence[str],
+        thresholds: dict[str, float],
+        examples: dict[str, np.ndarray],
+        meta: dict[str, Any],
+    ) -> None:
+        self.rows = rows
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.categories = tuple(categories)
+        self.thresholds = thresholds
+        self.examples = examples
+        self.meta = meta
+        self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
+        self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
+
+    # Scoring -----------------------------------------------------------------------------
+
+    def positions(self, text: str) -> np.ndarray:
+        """Row positions of the text's n-grams that the model knows, as its unit vector's support."""
+        ids = features.hashed(text)
+        at = np.searchsorted(self.rows, ids)
+        at = np.minimum(at, len(self.rows) - 1)
+        return at[self.rows[at] == ids]
+
+    def logits(self, text: str) -> np.ndarray:
+        ids = features.hashed(text)
+        at = np.minimum(np.searchsorted(self.rows, ids), len(self.rows) - 1)
+        known = at[self.rows[at] == ids]
+        # Normalised over all the text's n-grams, as in training, unknown ones included.
+        scale = 1.0 / np.sqrt(max(len(ids), 1))
+        return self.weights[known].sum(axis=0) * scale + self.bias
+
+    def predict(self, text: str) -> Prediction:
+        z = self.logits(text)
+        probs = _softmax(z[:-1])
+        risky = float(probs[self._risky].sum())
+        imminent = float(_sigmoid(z[-1]))
+        moderate = float(probs[self._moderate].sum())
+        return Prediction(
+            risky, imminent, moderate, self.categories[int(np.argmax(probs))], self.level(risky, imminent, moderate)
+        )
+
+    def level(self, risky: float, imminent: float, moderate: float) -> str:
+        return _level(self.thresholds, risky, imminent, moderate)
+
+    @staticmethod
+    def level_of(thresholds: dict[str, float], p: Prediction) -> str:
+        return _level(thresholds, p.risky, p.imminent, p.moderate)
+
+    def nearest(self, text: str, category: str | None = None, k: int = 3) -> list[str]:
+        """The k training lines most like the text (cosine over n-grams), of one category."""
+        ex = self.examples
+        query = np.zeros(len(self.rows), dtype=np.float32)
+        query[self.positions(text)] = 1.0
+        contributions = ex["data"].astype(np.float32) * query[ex["indices"]]
+        sims = np.add.reduceat(np.append(contributions, 0.0), ex["indptr"][:-1]) if len(contributions) else None
+        if sims is None:
+            return []
+        sims = np.where(np.diff(ex["indptr"]) > 0, sims, 0.0)
+        if category is not None:
+            sims = np.where(ex["categories"] == category, sims, -1.0)
+        order = np.argsort(-sims, kind="stable")[:k]
+        return [str(ex["texts"][i]) for i in order if sims[i] > 0]
+
+    # Files -------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            np.savez_compressed(
+                out,
+                rows=self.rows.astype(np.int32),
+                weights=self.weights.astype(np.float16),
+                bias=self.bias,
+                categories=np.array(self.categories),
+                meta=np.array(json.dumps({**self.meta, "format": FORMAT, "thresholds": self.thresholds})),
+                **{f"ex_{k}": v for k, v in self.examples.items()},
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"{path}: model format {meta.get('format')}, expected {FORMAT}")
+            examples = {k[3:]: f[k] for k in f.files if k.startswith("ex_")}
+            return cls(
+                f["rows"].astype(np.int64),
+                f["weights"],
+                f["bias"],
+                [str(c) for c in f["categories"]],
+                meta.pop("thresholds"),
+                examples,
+                meta,
+            )
+
+
+def _level(t: dict[str, float], risky: float, imminent: float, moderate: float) -> str:
+    """Only high and imminent: below them the rules' levels stand (the model's moderate is
+    too loose to move a chat up the queue on its own)."""
+    if risky >= t["high"]:
+        return "imminent" if imminent >= t["imminent"] else "high"
+    return "none"
+
+
+_cache: dict[Path, Model] = {}
+_cache_lock = threading.Lock()
+
+
+def cached(path: Path = DEFAULT_PATH) -> Model:
+    """One loaded model per file per process (loading takes a fraction of a second)."""
+    found = _cache.get(path)  # no lock once loaded: scoring threads only read
+    if found is not None:
+        return found
+    with _cache_lock:
+        if path not in _cache:
+            _cache[path] = Model.load(path)
+        return _cache[path]
+
+
+def forget() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+# Training ----------------------------------------------------------------------------------
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(z: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class _Matrix:
+    """Rows of unit vectors in CSR form over compact columns (only the n-grams kept)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    row_of: np.ndarray
+    columns: int
+
+
+def _matrix(texts: Sequence[str], min_df: int, vocabulary: np.ndarray | None = None) -> tuple[_Matrix, np.ndarray]:
+    hashed = [features.hashed(t) for t in texts]
+    if vocabulary is None:
+        ids, counts = np.unique(np.concatenate(hashed), return_counts=True)
+        vocabulary = ids[counts >= min_df]
+    indptr, indices, data = [0], [], []
+    for ids in hashed:
+        at = np.minimum(np.searchsorted(vocabulary, ids), len(vocabulary) - 1)
+        known = at[vocabulary[at] == ids]
+        indices.append(known)
+        data.append(np.full(len(known), 1.0 / np.sqrt(max(len(ids), 1))))
+        indptr.append(indptr[-1] + len(known))
+    indptr_a = np.array(indptr, dtype=np.int64)
+    row_of = np.repeat(np.arange(len(texts)), np.diff(indptr_a))
+    return _Matrix(indptr_a, np.concatenate(indices), np.concatenate(data), row_of, len(vocabulary)), vocabulary
+
+
+def _fit(x: _Matrix, targets: np.ndarray, imminent: np.ndarray, classes: int, s: Settings) -> tuple[np.ndarray, ...]:
+    n, k = len(targets), classes + 1
+    w = np.zeros((x.columns, k))
+    b = np.zeros(k)
+    onehot = np.eye(classes)[targets]
+    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+    for step in range(1, s.epochs + 1):
+        z = (
+            np.stack([np.bincount(x.row_of, weights=x.data * w[x.indices, j], minlength=n) for j in range(k)], axis=1)
+            + b
+        )
+        g = np.empty_like(z)
+        g[:, :classes] = _softmax(z[:, :classes]) - onehot
+        g[:, classes] = _sigmoid(z[:, classes]) - imminent
+        g /= n
+        grad_w = np.stack(
+            [np.bincount(x.indices, weights=x.data * g[x.row_of, j], minlength=x.columns) for j in range(k)], axis=1
+        )
+        grad_w += s.l2 * w
+        grad_b = g.sum(axis=0)
+        for p, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            p -= s.learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w, b
+
+
+def _fit_examples(examples: Sequence[Example], s: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Matrix]:
+    x, vocabulary = _matrix([e.text for e in examples], s.min_df)
+    targets = np.array([CATEGORIES.index(e.category) for e in examples])
+    imminent = np.array([e.label == "imminent" for e in examples], dtype=float)
+    w, b = _fit(x, targets, imminent, len(CATEGORIES), s)
+    return vocabulary, w, b, x
+
+
+DEFAULT_THRESHOLDS = {"high": 0.5, "imminent": 0.5}
+
+
+def train(
+    examples: Sequence[Example], settings: Settings | None = None, thresholds: dict[str, float] | None = None
+) -> Model:
+    settings = settings or Settings()
+    vocabulary, w, b, x = _fit_examples(examples, settings)
+    neighbours = {
+        "indptr": x.indptr.astype(np.int32),
+        "indices": x.indices.astype(np.int32),
+        "data": x.data.astype(np.float16),
+        "texts": np.array([e.text for e in examples]),
+        "categories": np.array([e.category for e in examples]),
+    }
+    meta = {"examples": len(examples), "settings": settings.__dict__}
+    return Model(vocabulary, w, b, CATEGORIES, thresholds or dict(DEFAULT_THRESHOLDS), neighbours, meta)
+
+
+def cross_validate(examples: Sequence[Example], folds: int = 5, settings: Settings | None = None) -> list[Prediction]:
+    """Out-of-fold predictions for every example (stratified by category, fixed seed)."""
+    rng = np.random.default_rng(20)
+    fold_of = np.zeros(len(examples), dtype=int)
+    for category in CATEGORIES:
+        members = [i for i, e in enumerate(examples) if e.category == category]
+        rng.shuffle(members)
+        for j, i in enumerate(members):
+            fold_of[i] = j % folds
+    out: list[Prediction | None] = [None] * len(examples)
+    for fold in range(folds):
+        train_part = [e for i, e in enumerate(examples) if fold_of[i] != fold]
+        model = train(train_part, settings)
+        for i, e in enumerate(examples):
+            if fold_of[i] == fold:
+                out[i] = model.predict(e.text)
+    return [p for p in out if p is not None]
+
+
+def choose_thresholds(
+    examples: Sequence[Example], predictions: Sequence[Prediction], floor: Sequence[bool], max_negatives_held: float
+) -> dict[str, float]:
+    """The lowest P(risky) threshold whose held share of hard negatives (category neg_*),
+    counting those the rules hold anyway (`floor`), stays within `max_negatives_held`; an
+    imminent threshold of the best F1 among risky lines."""
+    negatives = [i for i, e in enumerate(examples) if e.category.startswith("neg_")]
+    risky = np.array([p.risky for p in predictions])
+    high = 0.95
+    for t in np.arange(0.95, 0.04, -0.01):
+        held = sum(floor[i] or risky[i] >= t for i in negatives)
+        if held / max(len(negatives), 1) > max_negatives_held:
+            break
+        high = float(t)
+    risky_rows = [i for i, e in enumerate(examples) if e.risky]
+    best_f1, imminent = -1.0, 0.5
+    for t in np.arange(0.1, 0.91, 0.05):
+        tp = sum(predictions[i].imminent >= t and examples[i].label == "imminent" for i in risky_rows)
+        fp = sum(predictions[i].imminent >= t and examples[i].label != "imminent" for i in risky_rows)
+        fn = sum(predictions[i].imminent < t and examples[i].label == "imminent" for i in risky_rows)
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+        if f1 > best_f1:
+            best_f1, imminent = f1, float(t)
+    return {"high": round(high, 2), "imminent": round(imminent, 2)}
+
+
+def load_corpus(path: Path = corpus.TRAIN) -> list[Example]:
+    return corpus.load(path)

@@ -1,0 +1,45 @@
+"""Training the model file from the corpus: cross-validation on the training split picks the
+thresholds, then one fit on all of it (`flask --app wsgi risk train`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from warmline.risk import model
+from warmline.risk.corpus import Example
+from warmline.risk.evaluate import Figures, figures
+
+
+@dataclass
+class Trained:
+    model: model.Model
+    cross_validated: Figures | None
+
+
+def train_file(
+    examples: Sequence[Example],
+    out: Path,
+    rules_hold: Callable[[str], bool],
+    folds: int = 5,
+    max_negatives_held: float = 0.15,
+    settings: model.Settings | None = None,
+) -> Trained:
+    """Cross-validates (when `folds` > 1) to choose the thresholds, with the rules as the
+    floor they are at run time, fits on everything and writes the file."""
+    settings = settings or model.Settings()
+    thresholds, cv = dict(model.DEFAULT_THRESHOLDS), None
+    if folds > 1:
+        predictions = model.cross_validate(examples, folds, settings)
+        floor = [rules_hold(e.text) for e in examples]
+        thresholds = model.choose_thresholds(examples, predictions, floor, max_negatives_held)
+        by_text = {
+            e.text: floor[i] or model.Model.level_of(thresholds, p) in ("high", "imminent")
+            for i, (e, p) in enumerate(zip(examples, predictions, strict=True))
+        }
+        cv = figures(examples, by_text.__getitem__)
+    trained = model.train(examples, settings, thresholds)
+    trained.meta["cross_validated"] = cv.summary() if cv else None
+    trained.save(out)
+    return Trained(trained, cv)
