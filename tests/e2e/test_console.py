@@ -94,11 +94,17 @@ def test_escape_on_the_console_keeps_the_draft_and_the_member(app, new_page):
 def test_title_counts_and_a_notification_while_the_tab_is_hidden(app, new_page):
     on_duty_peer(app, "pat")
     member, peer = new_page(), new_page()
-    peer.context.grant_permissions(["notifications"])
     peer.add_init_script(PAGE_HOOKS)
     sign_in(peer, "pat")
     expect(peer.get_by_role("checkbox", name=re.compile("Sound"))).to_be_checked()  # on by default
+    # The peer asks for notifications from the console (the browser's prompt is answered
+    # "allow" by granting the permission).
+    ask = peer.get_by_role("button", name="Turn on desktop notifications")
+    expect(ask).to_be_visible()
+    peer.context.grant_permissions(["notifications"])
+    ask.click()
     expect(peer.locator("[data-notifications-status]")).to_contain_text("Desktop notifications are on")
+    expect(ask).to_be_hidden()
 
     peer.evaluate("window.__setHidden(true)")
     handle = member_asks(member, "can't sleep")
