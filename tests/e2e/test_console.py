@@ -169,6 +169,17 @@ def test_conversation_tabs_by_keyboard_and_closing_an_ended_one(app, new_page):
     expect(peer.get_by_role("tab")).to_have_count(1)
     expect(tab_one).to_have_attribute("aria-selected", "true")
 
+    # The member's transcript is deleted only after they confirm.
+    second.goto("/chat")
+    delete = second.get_by_role("button", name="delete this transcript")
+    delete.click()
+    second.get_by_role("dialog").get_by_role("button", name="Go back").click()
+    expect(delete).to_be_visible()
+    delete.click()
+    expect(second.get_by_role("dialog")).to_contain_text("Delete this transcript?")
+    second.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(second.get_by_text("transcript deleted")).to_be_visible()
+
 
 def test_a_hand_over_leaves_both_peers_views_and_notes_right(app, new_page):
     on_duty_peer(app, "pat")
