@@ -105,7 +105,9 @@
     pane.querySelector(".banner.danger").hidden = !(conversation.intake_danger || conversation.risk === "high" || conversation.risk === "imminent");
     renderContext(state, conversation, handoffNote);
     wirePane(id, state, textarea);
-    tabs.select(id);
+    // A pane that arrives on its own (a hand-over, a reconnect) does not take the screen
+    // from the one the peer is writing in; accepting selects explicitly.
+    if (tabs.selected === null || !panes[tabs.selected]) { tabs.select(id); }
     W.call(socket, "chat:resume", { conversation_id: id, after_seq: 0 }).then(function (ack) {
       if (!ack.ok) { return; }
       ack.messages.forEach(function (m) { W.renderMessage(state.list, m, mine(m)); });
