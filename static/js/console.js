@@ -293,6 +293,16 @@
     W.attention.show("A forum post was held at " + data.risk + " risk: a member may need outreach.", data.url);
     W.attention.alert("Urgent forum post held", "A post was held at " + data.risk + " risk.", "post-" + data.post_id);
   });
+  // A peer who also coordinates keeps hearing coordinators' alerts here (alerts.js leaves
+  // this page to the console's own socket).
+  socket.on("escalation:new", function (data) {
+    W.attention.show("New " + data.risk_level + " escalation #" + data.escalation_id + ": review and acknowledge", "/escalations/" + data.escalation_id);
+    W.attention.alert("New " + data.risk_level + " escalation", "", "escalation-" + data.escalation_id);
+  });
+  socket.on("escalation:unacknowledged", function (data) {
+    W.attention.show("Escalation #" + data.escalation_id + " is still unacknowledged", "/escalations/" + data.escalation_id);
+    W.attention.alert("Escalation still unacknowledged", "", "escalation-" + data.escalation_id);
+  });
   var debriefFor = null;
   socket.on("escalation:debrief", function (data) {
     debriefFor = data.escalation_id;
