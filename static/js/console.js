@@ -210,10 +210,26 @@
   }
   W.console.accept = accept;
 
+  function renderPresence(peers) {
+    var list = $("presence");
+    list.textContent = "";
+    (peers || []).forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = (p.handle === myHandle ? p.handle + " (you)" : p.handle) + ": " + (p.available ? "taking chats" : "not taking chats");
+      list.appendChild(li);
+    });
+    if (!list.children.length) {
+      var none = document.createElement("li");
+      none.textContent = "Nobody is on a peer shift now.";
+      list.appendChild(none);
+    }
+  }
+
   function refreshState() {
     return W.call(socket, "chat:state").then(function (state) {
       if (!state.ok) { return state; }
       setAvailable(state.available);
+      renderPresence(state.peers);
       hub.emit("state", state);
       hub.emit("queue", state.queue || []);
       state.conversations.forEach(function (c) { paneFor(c); });
@@ -222,6 +238,10 @@
   }
 
   socket.on("connect", refreshState);
+  // Colleagues' availability has no event of its own: the list is refreshed each minute.
+  window.setInterval(function () {
+    if (socket.connected) { W.call(socket, "chat:state").then(function (s) { if (s.ok) { renderPresence(s.peers); } }); }
+  }, 60000);
   W.showConnection(socket, $("connection"));
 
   $("availability").addEventListener("click", function () {
