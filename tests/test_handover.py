@@ -16,6 +16,11 @@ def test_a_hand_over_is_told_in_the_conversation_and_both_peers_keep_their_notes
     pat_browser.login("pat")
     robin_browser.login("robin")
     pat, other = Socket(app, pat_browser), Socket(app, robin_browser)
+    peers = pat.call("chat:state")["peers"]  # the console's presence list: who else is working
+    assert [(p["handle"], p["available"]) for p in peers] == [("Pat", True), ("Robin", True)]
+    other.call("peer:available", {"available": False})
+    assert [p["available"] for p in pat.call("chat:state")["peers"]] == [True, False]
+    other.call("peer:available", {"available": True})
     conversation_id = member.call("chat:request", {"topic": "work"})["conversation_id"]
     assert pat.call("chat:accept", {"conversation_id": conversation_id})["ok"]
     pat.call("message:send", {"conversation_id": conversation_id, "client_id": "p1", "body": "Hi, I'm Pat."})

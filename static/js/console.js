@@ -107,7 +107,9 @@
     pane.querySelector(".banner.danger").hidden = !(conversation.intake_danger || conversation.risk === "high" || conversation.risk === "imminent");
     renderContext(state, conversation, handoffNote);
     wirePane(id, state, textarea);
-    tabs.select(id);
+    // A pane that arrives on its own (a hand-over, a reconnect) does not take the screen
+    // from the one the peer is writing in; accepting selects explicitly.
+    if (tabs.selected === null || !panes[tabs.selected]) { tabs.select(id); }
     W.call(socket, "chat:resume", { conversation_id: id, after_seq: 0 }).then(function (ack) {
       if (!ack.ok) { return; }
       ack.messages.forEach(function (m) { W.renderMessage(state.list, m, mine(m)); });
@@ -213,10 +215,26 @@
   }
   W.console.accept = accept;
 
+  function renderPresence(peers) {
+    var list = $("presence");
+    list.textContent = "";
+    (peers || []).forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = (p.handle === myHandle ? p.handle + " (you)" : p.handle) + ": " + (p.available ? "taking chats" : "not taking chats");
+      list.appendChild(li);
+    });
+    if (!list.children.length) {
+      var none = document.createElement("li");
+      none.textContent = "Nobody is on a peer shift now.";
+      list.appendChild(none);
+    }
+  }
+
   function refreshState() {
     return W.call(socket, "chat:state").then(function (state) {
       if (!state.ok) { return state; }
       setAvailable(state.available);
+      renderPresence(state.peers);
       hub.emit("state", state);
       hub.emit("queue", state.queue || []);
       state.conversations.forEach(function (c) { paneFor(c); });
@@ -225,6 +243,10 @@
   }
 
   socket.on("connect", refreshState);
+  // Colleagues' availability has no event of its own: the list is refreshed each minute.
+  window.setInterval(function () {
+    if (socket.connected) { W.call(socket, "chat:state").then(function (s) { if (s.ok) { renderPresence(s.peers); } }); }
+  }, 60000);
   W.showConnection(socket, $("connection"));
 
   $("availability").addEventListener("click", function () {
@@ -312,6 +334,16 @@
   socket.on("post:urgent", function (data) {
     W.attention.show("A forum post was held at " + data.risk + " risk: a member may need outreach.", data.url);
     W.attention.alert("Urgent forum post held", "A post was held at " + data.risk + " risk.", "post-" + data.post_id);
+  });
+  // A peer who also coordinates keeps hearing coordinators' alerts here (alerts.js leaves
+  // this page to the console's own socket).
+  socket.on("escalation:new", function (data) {
+    W.attention.show("New " + data.risk_level + " escalation #" + data.escalation_id + ": review and acknowledge", "/escalations/" + data.escalation_id);
+    W.attention.alert("New " + data.risk_level + " escalation", "", "escalation-" + data.escalation_id);
+  });
+  socket.on("escalation:unacknowledged", function (data) {
+    W.attention.show("Escalation #" + data.escalation_id + " is still unacknowledged", "/escalations/" + data.escalation_id);
+    W.attention.alert("Escalation still unacknowledged", "", "escalation-" + data.escalation_id);
   });
   var debriefFor = null;
   socket.on("escalation:debrief", function (data) {

@@ -94,11 +94,17 @@ def test_escape_on_the_console_keeps_the_draft_and_the_member(app, new_page):
 def test_title_counts_and_a_notification_while_the_tab_is_hidden(app, new_page):
     on_duty_peer(app, "pat")
     member, peer = new_page(), new_page()
-    peer.context.grant_permissions(["notifications"])
     peer.add_init_script(PAGE_HOOKS)
     sign_in(peer, "pat")
     expect(peer.get_by_role("checkbox", name=re.compile("Sound"))).to_be_checked()  # on by default
+    # The peer asks for notifications from the console (the browser's prompt is answered
+    # "allow" by granting the permission).
+    ask = peer.get_by_role("button", name="Turn on desktop notifications")
+    expect(ask).to_be_visible()
+    peer.context.grant_permissions(["notifications"])
+    ask.click()
     expect(peer.locator("[data-notifications-status]")).to_contain_text("Desktop notifications are on")
+    expect(ask).to_be_hidden()
 
     peer.evaluate("window.__setHidden(true)")
     handle = member_asks(member, "can't sleep")
@@ -162,6 +168,17 @@ def test_conversation_tabs_by_keyboard_and_closing_an_ended_one(app, new_page):
     open_pane(peer).get_by_role("button", name="Close this conversation").click()
     expect(peer.get_by_role("tab")).to_have_count(1)
     expect(tab_one).to_have_attribute("aria-selected", "true")
+
+    # The member's transcript is deleted only after they confirm.
+    second.goto("/chat")
+    delete = second.get_by_role("button", name="delete this transcript")
+    delete.click()
+    second.get_by_role("dialog").get_by_role("button", name="Go back").click()
+    expect(delete).to_be_visible()
+    delete.click()
+    expect(second.get_by_role("dialog")).to_contain_text("Delete this transcript?")
+    second.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(second.get_by_text("transcript deleted")).to_be_visible()
 
 
 def test_a_hand_over_leaves_both_peers_views_and_notes_right(app, new_page):

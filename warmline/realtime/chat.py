@@ -148,4 +148,5 @@ def state(_: dict[str, Any]) -> dict[str, Any]:
         "capacity": chat.capacity_of(current_user),
         "conversations": [chat.conversation_json(c, current_user) for c in chat.active_for_peer(current_user.id)],
         "queue": chat.queue_items(chat.queue_snapshot()) if roster.is_available(current_user.id, now) else [],
+        "peers": chat.peers_on_shift(now),
     }

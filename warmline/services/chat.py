@@ -99,6 +99,17 @@ def active_for_peer(peer_id: int) -> list[Conversation]:
     )
 
 
+def peers_on_shift(now: datetime) -> list[dict[str, Any]]:
+    """Who else is working now, for the console's presence list: on a peer shift, and
+    whether they are taking chats (switched on, with a console open)."""
+    on_shift = {s.user_id for s in roster.on_shift(now)}
+    if not on_shift:
+        return []
+    taking = set(roster.available_peer_ids(now))
+    rows = db.session.execute(sa.select(User.id, User.handle).where(User.id.in_(on_shift)).order_by(User.handle))
+    return [{"id": r.id, "handle": r.handle, "available": r.id in taking} for r in rows]
+
+
 def capacity_of(peer: User) -> int:
     # Read, not taken from `peer`: a socket's events reuse the user loaded when it connected.
     capacity = db.session.scalar(sa.select(User.chat_capacity).where(User.id == peer.id))
