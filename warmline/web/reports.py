@@ -103,17 +103,22 @@ def build_charts(data: dict[str, Any]) -> dict[str, charts.Chart]:
             [(d["period"][5:], [d["offered"], d["answered"]]) for d in data["by_day"]], ("offered", "answered")
         ),
         "heatmap": charts.heatmap(data["by_hour"]),
-        "waits": charts.bars(
-            [(wait_label(w), [w["answered"]]) for w in data["wait_distribution"]], ("answered",), width=480
-        ),
+        "waits": charts.bars([(wait_label(w), [w["answered"]]) for w in data["wait_distribution"]], ("answered",)),
         "helped": charts.horizontal([(k.capitalize(), v) for k, v in survey["helped"].items()]),
         "otherwise": charts.horizontal([(WOULD_OTHERWISE_LABELS[k], v) for k, v in survey["would_otherwise"].items()]),
     }
 
 
+def _short(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
+
+
 def wait_label(bucket: dict[str, Any]) -> str:
+    """ "under 30 s", "30 s–1 min", ..., "10 min or more"."""
     low, high = bucket["from_seconds"], bucket["to_seconds"]
-    return f"{duration(low)}+" if high is None else f"{duration(low)}–{duration(high)}"
+    if high is None:
+        return f"{_short(low)} or more"
+    return f"under {_short(high)}" if low == 0 else f"{_short(low)}–{_short(high)}"
 
 
 @bp.get("")
@@ -140,6 +145,7 @@ def page() -> str:
         wait_label=wait_label,
         otherwise_labels=WOULD_OTHERWISE_LABELS,
         csv_args={"from": start.isoformat(), "to": (end + timedelta(days=1)).isoformat()},
+        closed_grid={(d["weekday"], d["hour"]): d["requests"] for d in data["demand"]["closed_by_hour"]},
     )
 
 
