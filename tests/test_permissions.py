@@ -127,3 +127,24 @@ def test_anonymous_cannot_connect(app):
         app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
     )
     assert not sock.is_connected("/chat")
+
+
+REPORT_ROUTES = (
+    "/reports",
+    "/reports/summary",
+    "/reports/codes",
+    "/api/v1/reports/contacts",
+    "/api/v1/reports/contacts.csv",
+    "/api/v1/reports/programme",
+)
+
+
+def test_reports_are_for_coordinators_and_admins(app):
+    """Programme reports (per peer included) are never open to peers; the matrix above
+    checks every role against these declarations."""
+    adapter = app.url_map.bind("localhost")
+    for path in REPORT_ROUTES:
+        endpoint, _ = adapter.match(path, method="GET")
+        assert set(app.view_functions[endpoint].required_roles) == {"coordinator", "admin"}, path
+    endpoint, _ = adapter.match("/api/v1/conversations/1/survey", method="POST")
+    assert app.view_functions[endpoint].required_roles == ("member",)
