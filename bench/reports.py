@@ -24,7 +24,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from bench.run import PG_URL, reset_postgres  # noqa: E402
+
 MONTH_START = datetime(2026, 11, 1, 4, tzinfo=UTC)  # local midnight, New York
 MONTH_SECONDS = 30 * 86400
 
@@ -38,19 +39,6 @@ def migrate(url: str) -> None:
         check=True,
         capture_output=True,
     )
-
-
-def reset_postgres(url: str) -> bool:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        return True
-    except sa.exc.OperationalError:
-        return False
-    finally:
-        engine.dispose()
 
 
 def at(moment: datetime) -> datetime:

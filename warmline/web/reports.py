@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.models.reporting import CODE_KINDS
 from warmline.permissions import COORDINATORS, roles_required
@@ -125,7 +126,7 @@ def wait_label(bucket: dict[str, Any]) -> str:
 @roles_required(*COORDINATORS)
 def page() -> str:
     tz = hours.zone()
-    today = datetime.now(tz).date()
+    today = clock.now().astimezone(tz).date()
     start, end = _page_range(today)
     try:
         report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
@@ -154,7 +155,7 @@ def page() -> str:
 def summary() -> str:
     """One printable page for a funder: a month's figures, small cells suppressed."""
     tz = hours.zone()
-    today = datetime.now(tz).date()
+    today = clock.now().astimezone(tz).date()
     try:
         month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
     except ValueError:
