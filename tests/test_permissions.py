@@ -133,6 +133,7 @@ REPORT_ROUTES = (
     "/reports",
     "/reports/summary",
     "/reports/codes",
+    "/reports/comments",
     "/api/v1/reports/contacts",
     "/api/v1/reports/contacts.csv",
     "/api/v1/reports/programme",

@@ -29,5 +29,6 @@
   });
   socket.on("coordinator:alert", function (data) {
     if (data.kind === "unanswered") { alertWith("A chat went unanswered and is back in the queue", link); }
+    if (data.kind === "survey_risk") { alertWith("A member's survey comment reads as " + data.risk + " risk: read it now", "/reports/comments"); }
   });
 })();

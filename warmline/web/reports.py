@@ -173,6 +173,28 @@ def summary() -> str:
     )
 
 
+@bp.get("/comments")
+@roles_required(*COORDINATORS)
+def comments_page() -> str:
+    """What members wrote in the survey (anonymous; never with the peer's name)."""
+    tz = hours.zone()
+    _, first, last = presets(clock.now().astimezone(tz).date())[0]
+    start, end = _day_arg("from") or first, _day_arg("to") or last
+    try:
+        report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
+    except WarmlineError as error:
+        flash(error.message, "error")
+        start, end = first, last
+        report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
+    return render_template(
+        "reports/comments.html",
+        comments=reports.survey_comments(report_range),
+        start=start,
+        end=end,
+        otherwise_labels=WOULD_OTHERWISE_LABELS,
+    )
+
+
 @bp.get("/codes")
 @roles_required(*COORDINATORS)
 def codes_page() -> str:

@@ -90,6 +90,10 @@ def _by_peer(report: ContactsReport, staffing: StaffingReport) -> list[dict[str,
     ]
 
 
+def survey_comments(report_range: Range) -> list[Any]:
+    return SurveyReport(ContactsReport(report_range).facts).comments()
+
+
 CSV_HEADER = (
     "conversation_id",
     "requested_at_utc",
