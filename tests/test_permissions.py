@@ -166,3 +166,25 @@ def test_payer_routes_declare_the_contract_roles(app):
 @pytest.mark.skipif("billing" in ROLES, reason="the matrix above covers billing")
 def test_matrix_billing(app):
     test_matrix(app, "billing")
+
+
+REPORT_ROUTES = (
+    "/reports",
+    "/reports/summary",
+    "/reports/codes",
+    "/reports/comments",
+    "/api/v1/reports/contacts",
+    "/api/v1/reports/contacts.csv",
+    "/api/v1/reports/programme",
+)
+
+
+def test_reports_are_for_coordinators_and_admins(app):
+    """Programme reports (per peer included) are never open to peers; the matrix above
+    checks every role against these declarations."""
+    adapter = app.url_map.bind("localhost")
+    for path in REPORT_ROUTES:
+        endpoint, _ = adapter.match(path, method="GET")
+        assert set(app.view_functions[endpoint].required_roles) == {"coordinator", "admin"}, path
+    endpoint, _ = adapter.match("/api/v1/conversations/1/survey", method="POST")
+    assert app.view_functions[endpoint].required_roles == ("member",)

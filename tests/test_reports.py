@@ -326,3 +326,18 @@ def test_availability_history_and_closed_requests_are_recorded(app, api):
     assert answer["ok"] is False and answer["error"]["code"] == "closed"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(UnmetRequest)) == 1
+
+
+def test_thresholds_from_the_environment(monkeypatch, tmp_path):
+    from warmline.config import from_environment
+
+    monkeypatch.setenv("WARMLINE_SHORT_ABANDON_SECONDS", "20")
+    monkeypatch.setenv("WARMLINE_SERVICE_LEVEL_SECONDS", "90")
+    monkeypatch.setenv("WARMLINE_REPORT_SMALL_CELL_RULE", "false")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    found = from_environment(tmp_path)
+    assert (found["SHORT_ABANDON_SECONDS"], found["SERVICE_LEVEL_SECONDS"], found["REPORT_SMALL_CELL_RULE"]) == (
+        20,
+        90,
+        False,
+    )

@@ -77,3 +77,22 @@ def test_past_conversation_page(app, api, new_api):
     stranger = new_api()
     stranger.join()
     assert stranger.get(page_url).status_code == 404
+
+
+def test_a_serious_comment_alerts_coordinators_who_read_it(app, api, new_api):
+    from tests.support import make_staff
+
+    conversation_id, _, _ = ended_conversation(app, api, new_api)
+    make_staff(app, "casey", "coordinator")
+    coordinator_api = new_api()
+    coordinator_api.login("casey")
+    coordinator = Socket(app, coordinator_api)
+    api.post(
+        f"/api/v1/conversations/{conversation_id}/survey",
+        {"helped": "no", "felt_heard": False, "comment": "I want to kill myself <b>tonight</b>"},
+    )
+    [alert] = coordinator.events("coordinator:alert")
+    assert alert["kind"] == "survey_risk" and alert["conversation_id"] == conversation_id
+    page = coordinator_api.get("/reports/comments").get_data(as_text=True)
+    assert "I want to kill myself &lt;b&gt;tonight&lt;/b&gt;" in page and "risk: " in page
+    assert "Pat" not in page  # never the peer's name

@@ -63,5 +63,6 @@
   });
   socket.on("coordinator:alert", function (data) {
     if (data.kind === "unanswered") { raise("A chat went unanswered and is back in the queue", link); }
+    if (data.kind === "survey_risk") { raise("A member's survey comment reads as " + data.risk + " risk: read it now", "/reports/comments"); }
   });
 })();

@@ -27,6 +27,8 @@ class Conversation(db.Model):
         sa.Index("ix_conversations_queue", "status", "front_of_queue", "risk_rank", "queued_at"),
         sa.Index("ix_conversations_member_status", "member_id", "status"),
         sa.Index("ix_conversations_peer_status", "peer_id", "status"),
+        # Reports select conversations by when they were requested.
+        sa.Index("ix_conversations_requested_at", "requested_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

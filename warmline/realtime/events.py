@@ -142,6 +142,15 @@ def unanswered(conversation_id: int, peer_id: int | None, coordinator_ids: list[
         )
 
 
+def survey_risk(conversation_id: int, risk: str, coordinator_ids: list[int]) -> None:
+    for coordinator_id in coordinator_ids:
+        _to(
+            coordinator_id,
+            "coordinator:alert",
+            {"kind": "survey_risk", "conversation_id": conversation_id, "risk": risk},
+        )
+
+
 def risk_raised(conversation_id: int, peer_id: int, risk: str, why: dict[str, Any] | None = None) -> None:
     _to(peer_id, "risk:raised", {"conversation_id": conversation_id, "risk": risk, "why": why})
 
@@ -260,3 +269,4 @@ def subscribe_all() -> None:
     bus.subscribe("chat.released", released)
     bus.subscribe("chat.requeued", requeued)
     bus.subscribe("chat.unanswered", unanswered)
+    bus.subscribe("survey.risk", survey_risk)

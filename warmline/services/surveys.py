@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from warmline import clock
+from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden
 from warmline.extensions import db
 from warmline.models import Conversation, Survey, User
-from warmline.models.chat import ENDED
-from warmline.services import risk
+from warmline.models.chat import ENDED, risk_rank
+from warmline.services import escalations, risk
 
 COMMENT_MAX = 1000
 
@@ -56,6 +56,14 @@ def submit(
         answered_at=clock.now(),
     )
     db.session.add(survey)
+    if risk_rank(survey.comment_risk) >= risk_rank("high"):
+        # The chat is over and no peer will read this: coordinators are told at once.
+        bus.announce(
+            "survey.risk",
+            conversation_id=conversation.id,
+            risk=survey.comment_risk,
+            coordinator_ids=escalations.coordinator_ids(),
+        )
     try:
         db.session.commit()
     except sa.exc.IntegrityError:  # two submissions raced: the first one stands

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.models.reporting import CODE_KINDS
 from warmline.permissions import COORDINATORS, roles_required
@@ -103,24 +104,29 @@ def build_charts(data: dict[str, Any]) -> dict[str, charts.Chart]:
             [(d["period"][5:], [d["offered"], d["answered"]]) for d in data["by_day"]], ("offered", "answered")
         ),
         "heatmap": charts.heatmap(data["by_hour"]),
-        "waits": charts.bars(
-            [(wait_label(w), [w["answered"]]) for w in data["wait_distribution"]], ("answered",), width=480
-        ),
+        "waits": charts.bars([(wait_label(w), [w["answered"]]) for w in data["wait_distribution"]], ("answered",)),
         "helped": charts.horizontal([(k.capitalize(), v) for k, v in survey["helped"].items()]),
         "otherwise": charts.horizontal([(WOULD_OTHERWISE_LABELS[k], v) for k, v in survey["would_otherwise"].items()]),
     }
 
 
+def _short(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
+
+
 def wait_label(bucket: dict[str, Any]) -> str:
+    """ "under 30 s", "30 s–1 min", ..., "10 min or more"."""
     low, high = bucket["from_seconds"], bucket["to_seconds"]
-    return f"{duration(low)}+" if high is None else f"{duration(low)}–{duration(high)}"
+    if high is None:
+        return f"{_short(low)} or more"
+    return f"under {_short(high)}" if low == 0 else f"{_short(low)}–{_short(high)}"
 
 
 @bp.get("")
 @roles_required(*COORDINATORS)
 def page() -> str:
     tz = hours.zone()
-    today = datetime.now(tz).date()
+    today = clock.now().astimezone(tz).date()
     start, end = _page_range(today)
     try:
         report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
@@ -140,6 +146,7 @@ def page() -> str:
         wait_label=wait_label,
         otherwise_labels=WOULD_OTHERWISE_LABELS,
         csv_args={"from": start.isoformat(), "to": (end + timedelta(days=1)).isoformat()},
+        closed_grid={(d["weekday"], d["hour"]): d["requests"] for d in data["demand"]["closed_by_hour"]},
     )
 
 
@@ -148,7 +155,7 @@ def page() -> str:
 def summary() -> str:
     """One printable page for a funder: a month's figures, small cells suppressed."""
     tz = hours.zone()
-    today = datetime.now(tz).date()
+    today = clock.now().astimezone(tz).date()
     try:
         month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
     except ValueError:
@@ -163,6 +170,28 @@ def summary() -> str:
         wait_label=wait_label,
         otherwise_labels=WOULD_OTHERWISE_LABELS,
         suppressed=current_app.config["REPORT_SMALL_CELL_RULE"],
+    )
+
+
+@bp.get("/comments")
+@roles_required(*COORDINATORS)
+def comments_page() -> str:
+    """What members wrote in the survey (anonymous; never with the peer's name)."""
+    tz = hours.zone()
+    _, first, last = presets(clock.now().astimezone(tz).date())[0]
+    start, end = _day_arg("from") or first, _day_arg("to") or last
+    try:
+        report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
+    except WarmlineError as error:
+        flash(error.message, "error")
+        start, end = first, last
+        report_range = reports.make_range(start.isoformat(), (end + timedelta(days=1)).isoformat())
+    return render_template(
+        "reports/comments.html",
+        comments=reports.survey_comments(report_range),
+        start=start,
+        end=end,
+        otherwise_labels=WOULD_OTHERWISE_LABELS,
     )
 
 

@@ -28,8 +28,13 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 def contacts(report_range: Range) -> dict[str, Any]:
     """The contract's `GET /api/v1/reports/contacts` answer (without "ok")."""
     report = ContactsReport(report_range)
+    with report.facts.materialized():
+        return _contacts(report)
+
+
+def _contacts(report: ContactsReport) -> dict[str, Any]:
     return {
-        **report_range.to_json(),
+        **report.range.to_json(),
         **report.summary(),
         "speed_to_answer_p90_seconds": report.speed_to_answer_p90(),
         "repeat_members": report.repeat_members(),
@@ -43,10 +48,16 @@ def programme(report_range: Range, *, with_peers: bool = False) -> dict[str, Any
     """Everything the reports page shows: the contract's contacts figures, the breakdowns,
     notes, staffing, forums and unmet demand; per peer only when asked (coordinators)."""
     report = ContactsReport(report_range)
+    with report.facts.materialized():
+        return _programme(report, with_peers)
+
+
+def _programme(report: ContactsReport, with_peers: bool) -> dict[str, Any]:
+    report_range = report.range
     notes = NotesReport(report.facts)
     staffing = StaffingReport(report_range)
     data = {
-        **contacts(report_range),
+        **_contacts(report),
         "by_day": report.by_period("day"),
         "by_week": report.by_period("week"),
         "by_month": report.by_period("month"),
@@ -77,6 +88,10 @@ def _by_peer(report: ContactsReport, staffing: StaffingReport) -> list[dict[str,
         }
         for peer_id in ids
     ]
+
+
+def survey_comments(report_range: Range) -> list[Any]:
+    return SurveyReport(ContactsReport(report_range).facts).comments()
 
 
 CSV_HEADER = (

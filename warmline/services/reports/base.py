@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from warmline import clock
 from warmline.errors import invalid
 from warmline.models.types import UTCDateTime
 from warmline.services import hours
@@ -292,7 +293,7 @@ def this_month(today: date) -> tuple[date, date]:
 def make_range(start: str | None, end: str | None, today: date | None = None) -> Range:
     """The range from `from` and `to` (dates or times); missing ones default to this month."""
     tz = hours.zone()
-    today = today or datetime.now(tz).date()
+    today = today or clock.now().astimezone(tz).date()
     first, following = this_month(today)
     begin = parse_moment(start, "from", tz) if start else hours.local_instant(first, 0, tz)
     finish = parse_moment(end, "to", tz) if end else hours.local_instant(following, 0, tz)

@@ -4,13 +4,16 @@ month and peer. Each figure is one aggregate statement, whatever the number of r
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from warmline.extensions import db
-from warmline.models import Conversation, Escalation, Message
+from warmline.models import Conversation, Escalation
 from warmline.models.chat import ENDED
 from warmline.services.reports.base import (
     Local,
@@ -44,12 +47,7 @@ class ContactFacts:
         local = Local(c.requested_at, segments)
         answered = c.first_assigned_at.is_not(None)
         unanswered_ended = sa.and_(c.first_assigned_at.is_(None), c.status == ENDED)
-        first_peer_message = (
-            sa.select(sa.func.min(Message.sent_at))
-            .where(Message.conversation_id == c.id, Message.sender_role == "peer")
-            .scalar_subquery()
-        )
-        self.subquery = (
+        self.query = (
             sa.select(
                 c.id.label("id"),
                 c.requested_at.label("requested_at"),
@@ -67,9 +65,9 @@ class ContactFacts:
                 sa.case((sa.and_(answered, c.status == ENDED), seconds_between(c.first_assigned_at, c.ended_at))).label(
                     "handle"
                 ),
-                seconds_between(c.first_assigned_at, sa.func.coalesce(first_peer_message, c.peer_replied_at)).label(
-                    "first_response"
-                ),
+                # From the answer to the peer's first reply (kept after transcripts are purged;
+                # after a peer was lost, the reply of the peer who took it next).
+                seconds_between(c.first_assigned_at, c.peer_replied_at).label("first_response"),
                 local.day.label("local_day"),
                 local.week.label("local_week"),
                 local.hour.label("local_hour"),
@@ -77,11 +75,32 @@ class ContactFacts:
             )
             .join(segments, in_segment(c.requested_at, segments))
             .where(c.requested_at >= report_range.start, c.requested_at < report_range.end)
-            .subquery("contact_facts")
         )
+        self.subquery: sa.FromClause = self.query.subquery("contact_facts")
 
     def ids(self) -> sa.Select[Any]:
         return sa.select(self.subquery.c.id)
+
+    @contextmanager
+    def materialized(self) -> Iterator[None]:
+        """Work the facts out once into a temporary table for a report of many figures (each
+        figure is then a cheap aggregate over it); the table is dropped at the end."""
+        name = f"report_facts_{uuid.uuid4().hex[:12]}"
+        table = sa.Table(
+            name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in self.subquery.c], prefixes=["TEMPORARY"]
+        )
+        connection = db.session.connection()
+        table.create(connection)
+        saved, self.subquery = self.subquery, table
+        try:
+            connection.execute(table.insert().from_select([c.name for c in table.c], self.query))
+            yield
+        finally:
+            self.subquery = saved
+            table.drop(connection)
+            # Nothing was written but the temporary table; ending the transaction here keeps a
+            # rollback from bringing back a SQLite temporary table created outside it.
+            db.session.commit()
 
 
 class ContactsReport:

@@ -3,6 +3,7 @@ shifts, and utilisation (time in conversations over time available)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,6 +65,10 @@ class StaffingReport:
             .where(
                 c.peer_id.is_not(None),
                 c.first_assigned_at.is_not(None),
+                # No warmline conversation lasts two days: this bound lets the index on
+                # requested_at find the candidates instead of reading every conversation.
+                c.requested_at >= self.range.start - timedelta(days=2),
+                c.requested_at < self.range.end,
                 c.first_assigned_at < self.range.end,
                 until > self.range.start,
             )

@@ -12,6 +12,8 @@ from warmline.models.surveys import HELPED, WOULD_OTHERWISE
 from warmline.services.reports.base import count_if, share
 from warmline.services.reports.contacts import ContactFacts
 
+RISK_ORDER = sa.case({"imminent": 4, "high": 3, "moderate": 2, "low": 1}, value=Survey.comment_risk, else_=0)
+
 
 class SurveyReport:
     def __init__(self, facts: ContactFacts) -> None:
@@ -50,3 +52,16 @@ class SurveyReport:
             "felt_heard_share": share(row.heard_yes, responses),
             "comments_at_risk": int(row.comments_at_risk),
         }
+
+    def comments(self, limit: int = 200) -> list[Any]:
+        """Members' comments in the range, the most worrying first, then the newest: what
+        they said and how they answered, never who they are or which peer they talked to."""
+        s = Survey
+        return list(
+            db.session.execute(
+                sa.select(s.answered_at, s.helped, s.felt_heard, s.would_otherwise, s.comment, s.comment_risk)
+                .where(s.conversation_id.in_(self.facts.ids()), s.comment != "")
+                .order_by(RISK_ORDER.desc(), s.answered_at.desc())
+                .limit(limit)
+            )
+        )
