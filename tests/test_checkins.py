@@ -134,10 +134,12 @@ def test_a_check_in_from_request_to_the_members_notice(app, ended_chat, monkeypa
     assert [(m["id"], m["body"], m["peer_handle"]) for m in live] == [
         (checkin_id, "Hi, checking in as promised. How was last night?", "Pat")
     ]
-    # The next visit shows it with a notice, once.
+    # The next visit shows it with a notice, once; the home page points there.
+    assert "A peer checked in with you." in member_api.get("/").get_data(as_text=True)
     page = member_api.get("/chat").get_data(as_text=True)
     assert "A peer checked in with you" in page and "How was last night?" in page
     again = member_api.get("/chat").get_data(as_text=True)
+    assert "A peer checked in with you." not in member_api.get("/").get_data(as_text=True)
     assert "How was last night?" not in again and '<section id="checkin-notice" class="panel notice" hidden' in again
     with app.app_context():
         counts = checkins.counts(later - timedelta(days=1), later + timedelta(days=1))

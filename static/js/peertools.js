@@ -83,6 +83,16 @@
     after.insertAdjacentElement("afterend", sharePanel(pane));
   }
 
+  // At the end, every card this peer shared is on the note's referral line (also after a
+  // reload, when the line the server filled in is not in the form).
+  socket.on("chat:ended", function (data) {
+    var pane = paneOf(data.conversation_id);
+    if (!pane) { return; }
+    pane.querySelectorAll(".message.mine .resource-card .resource-name").forEach(function (name) {
+      addReferral(pane, name.textContent);
+    });
+  });
+
   socket.on("monitor:joined", function (data) {
     var pane = paneOf(data.conversation_id);
     if (!pane) { return; }

@@ -16,6 +16,19 @@ bp = Blueprint("peer_tools", __name__)
 CSV_MAX_BYTES = 1_000_000
 
 
+@bp.app_context_processor
+def _checkin_notice() -> dict[str, object]:
+    """`unseen_checkins_count()` for pages that tell a member a peer checked in (called only
+    where a template asks, so other pages cost nothing)."""
+
+    def unseen_checkins_count() -> int:
+        if not (current_user.is_authenticated and current_user.is_member):
+            return 0
+        return len(checkins.unseen(current_user))
+
+    return {"unseen_checkins_count": unseen_checkins_count}
+
+
 @bp.get("/resources")
 @public
 def resources_page() -> str:
