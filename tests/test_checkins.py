@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.chat_support import Socket, on_duty_peer
+from tests.chat_support import LiveChat, Socket, on_duty_peer
 from tests.support import error_of, make_staff
 from warmline import clock
 from warmline.errors import WarmlineError
@@ -79,16 +79,10 @@ def ended_chat(app, new_api):
     """A member whose chat with Pat just ended; the line open all day, every day."""
     with app.app_context():
         hours.set_weekly_hours({d: [(0, 24 * 60)] for d in range(7)})
-    pat_id = on_duty_peer(app, "pat")
-    member_api = new_api()
-    member_api.join()
-    member = Socket(app, member_api)
-    peer_api = new_api()
-    peer_api.login("pat")
-    peer = Socket(app, peer_api)
-    conversation_id = member.call("chat:request", {"topic": "sleep"})["conversation_id"]
-    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
-    member.call("chat:end", {"conversation_id": conversation_id})
+    chat = LiveChat(app, new_api, topic="sleep")
+    chat.member.call("chat:end", {"conversation_id": chat.conversation_id})
+    member_api, member, peer_api, peer = chat.member_api, chat.member, chat.peer_api, chat.peer
+    conversation_id, pat_id = chat.conversation_id, chat.peer_id
     return member_api, member, peer_api, peer, conversation_id, pat_id
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests.chat_support import LiveChat, signed_in_staff
 from tests.support import Api, error_of, make_staff
 from warmline import clock
 from warmline.extensions import db
@@ -17,18 +18,12 @@ from warmline.services import resources
 
 @pytest.fixture
 def peer(app, new_api) -> Api:
-    make_staff(app, "pat", "peer", handle="Pat")
-    api = new_api()
-    api.login("pat")
-    return api
+    return signed_in_staff(app, new_api, "pat", "peer")
 
 
 @pytest.fixture
 def coordinator(app, new_api) -> Api:
-    make_staff(app, "casey", "coordinator", handle="Casey")
-    api = new_api()
-    api.login("casey")
-    return api
+    return signed_in_staff(app, new_api, "casey", "coordinator")
 
 
 def canned(api: Api) -> list[dict]:
@@ -195,20 +190,10 @@ def test_csv_round_trip(app, coordinator):
 @pytest.fixture
 def live_chat(app, new_api):
     """A member talking with Pat, a resource to share, and both sockets."""
-    from tests.chat_support import Socket, on_duty_peer
-
-    on_duty_peer(app, "pat")
-    member_api = new_api()
-    member_api.join()
-    member = Socket(app, member_api)
-    peer_api = new_api()
-    peer_api.login("pat")
-    peer = Socket(app, peer_api)
-    conversation_id = member.call("chat:request", {"topic": "food"})["conversation_id"]
-    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+    chat = LiveChat(app, new_api, topic="food")
     with app.app_context():
         resource_id = resources.create(FOOD).id
-    return member, peer, conversation_id, resource_id, member_api
+    return chat.member, chat.peer, chat.conversation_id, resource_id, chat.member_api
 
 
 def test_a_shared_resource_is_a_stored_card_in_the_sequence(app, live_chat):
