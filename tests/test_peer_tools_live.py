@@ -9,6 +9,7 @@ import pytest
 from tests.chat_support import on_duty_peer
 from tests.servers import LiveServer
 from tests.support import PASSWORD, make_staff
+from tests.test_scale_out import cluster, pg_app  # noqa: F401  (two processes sharing Redis)
 from warmline.services import resources
 
 
@@ -67,3 +68,28 @@ def test_a_shared_resource_card_reaches_the_member(app, live_chat):
     card = member.wait_for("message:new")[0]
     assert card["seq"] == shared["message"]["seq"] == 1
     assert card["resource"]["name"] == "Harbor House" and card["resource"]["phone"] == "555-0111"
+
+
+def test_supervision_across_two_processes(pg_app, cluster, browsers):  # noqa: F811  (the imported fixtures)
+    """The monitor on one process, the conversation on the other: the monitor room and the
+    whisper travel through the message queue."""
+    a, b = cluster
+    on_duty_peer(pg_app, "pat")
+    make_staff(pg_app, "casey", "coordinator", handle="Casey")
+    member, peer, monitor = browsers(a.url), browsers(a.url), browsers(b.url)
+    member.join()
+    peer.login("pat", PASSWORD)
+    monitor.login("casey", PASSWORD)
+    for browser in (member, peer, monitor):
+        browser.connect()
+    conversation_id = member.call("chat:request", {"topic": "across"})["conversation_id"]
+    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+    assert monitor.call("monitor:join", {"conversation_id": conversation_id})["ok"]
+    assert peer.wait_for("monitor:joined")[0]["by"] == "Casey"
+    member.call("message:send", {"conversation_id": conversation_id, "client_id": "m1", "body": "from A"})
+    assert monitor.wait_for("message:new")[0]["body"] == "from A"
+    assert monitor.call("monitor:whisper", {"conversation_id": conversation_id, "body": "from B"})["ok"]
+    assert peer.wait_for("monitor:whisper")[0]["body"] == "from B"
+    peer.call("message:send", {"conversation_id": conversation_id, "client_id": "p1", "body": "later"})
+    assert [m["body"] for m in member.wait_for("message:new", count=2)] == ["from A", "later"]
+    assert "monitor:whisper" not in member.events
