@@ -87,6 +87,30 @@ def test_canned_reply_validation(peer):
     assert taken.status_code == 409 and error_of(taken)["code"] == "shortcut_taken"
 
 
+def test_saved_replies_page(app, peer, coordinator):
+    refused = peer.client.post(
+        "/replies", data={"title": "Mine", "body": "my words", "scope": "shared", "csrf_token": peer.csrf_token}
+    )
+    assert refused.status_code == 403 and canned(peer) == []  # a peer cannot share
+    added = peer.client.post(
+        "/replies",
+        data={"title": "Mine", "body": "my words", "shortcut": "/me", "csrf_token": peer.csrf_token},
+        follow_redirects=True,
+    )
+    assert added.status_code == 200 and [r["scope"] for r in canned(peer)] == ["mine"]
+    assert "Every peer (shared)" not in peer.get("/replies").get_data(as_text=True)
+    coordinator.client.post(
+        "/replies", data={"title": "Hello", "body": "Welcome", "scope": "shared", "csrf_token": coordinator.csrf_token}
+    )
+    page = peer.get("/replies").get_data(as_text=True)
+    assert "Hello" in page and "/me" in page
+    shared_id = next(r["id"] for r in canned(peer) if r["scope"] == "shared")
+    peer.client.post(f"/replies/{shared_id}/delete", data={"csrf_token": peer.csrf_token})
+    assert len(canned(peer)) == 2  # not theirs to delete
+    empty = peer.client.post("/replies", data={"title": "", "body": "", "csrf_token": peer.csrf_token})
+    assert empty.status_code == 400 and "needs a title" in empty.get_data(as_text=True)
+
+
 # Resources -------------------------------------------------------------------------------------
 
 FOOD = {

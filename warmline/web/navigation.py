@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, tuple[str, ...] | None]] = [
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
+    ("Saved replies", "peer_tools.replies", (*PEERS, *COORDINATORS)),
     ("Resources", "peer_tools.resources_page", None),
     ("Monitor", "peer_tools.monitor", COORDINATORS),
     ("Account", "auth.account", ()),
