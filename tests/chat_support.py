@@ -56,3 +56,25 @@ class Socket:
 
     def disconnect(self) -> None:
         self.client.disconnect("/chat")
+
+
+class LiveChat:
+    """A member talking with a peer on duty (test clients): both browsers and both sockets."""
+
+    def __init__(self, app, new_api, topic: str = "rough day", peer: str = "pat") -> None:
+        self.peer_id = on_duty_peer(app, peer)
+        self.member_api = new_api()
+        self.member_api.join()
+        self.member = Socket(app, self.member_api)
+        self.peer_api = new_api()
+        self.peer_api.login(peer)
+        self.peer = Socket(app, self.peer_api)
+        self.conversation_id = self.member.call("chat:request", {"topic": topic})["conversation_id"]
+        assert self.peer.call("chat:accept", {"conversation_id": self.conversation_id})["ok"]
+
+
+def signed_in_staff(app, new_api, username: str, role: str) -> Api:
+    make_staff(app, username, role, handle=username.capitalize())
+    api = new_api()
+    api.login(username)
+    return api

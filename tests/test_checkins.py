@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.chat_support import Socket, on_duty_peer
+from tests.chat_support import LiveChat, Socket, on_duty_peer
 from tests.support import error_of, make_staff
 from warmline import clock
 from warmline.errors import WarmlineError
@@ -79,16 +79,10 @@ def ended_chat(app, new_api):
     """A member whose chat with Pat just ended; the line open all day, every day."""
     with app.app_context():
         hours.set_weekly_hours({d: [(0, 24 * 60)] for d in range(7)})
-    pat_id = on_duty_peer(app, "pat")
-    member_api = new_api()
-    member_api.join()
-    member = Socket(app, member_api)
-    peer_api = new_api()
-    peer_api.login("pat")
-    peer = Socket(app, peer_api)
-    conversation_id = member.call("chat:request", {"topic": "sleep"})["conversation_id"]
-    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
-    member.call("chat:end", {"conversation_id": conversation_id})
+    chat = LiveChat(app, new_api, topic="sleep")
+    chat.member.call("chat:end", {"conversation_id": chat.conversation_id})
+    member_api, member, peer_api, peer = chat.member_api, chat.member, chat.peer_api, chat.peer
+    conversation_id, pat_id = chat.conversation_id, chat.peer_id
     return member_api, member, peer_api, peer, conversation_id, pat_id
 
 
@@ -134,10 +128,12 @@ def test_a_check_in_from_request_to_the_members_notice(app, ended_chat, monkeypa
     assert [(m["id"], m["body"], m["peer_handle"]) for m in live] == [
         (checkin_id, "Hi, checking in as promised. How was last night?", "Pat")
     ]
-    # The next visit shows it with a notice, once.
+    # The next visit shows it with a notice, once; the home page points there.
+    assert "A peer checked in with you." in member_api.get("/").get_data(as_text=True)
     page = member_api.get("/chat").get_data(as_text=True)
     assert "A peer checked in with you" in page and "How was last night?" in page
     again = member_api.get("/chat").get_data(as_text=True)
+    assert "A peer checked in with you." not in member_api.get("/").get_data(as_text=True)
     assert "How was last night?" not in again and '<section id="checkin-notice" class="panel notice" hidden' in again
     with app.app_context():
         counts = checkins.counts(later - timedelta(days=1), later + timedelta(days=1))

@@ -78,3 +78,16 @@ def test_demo_loads_three_forums_and_a_week_of_shifts(app, runner):
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Forum)) == 3
+
+
+def test_demo_loads_a_resource_directory_and_shared_replies_once(app, runner):
+    from warmline.models import CannedResponse, Resource
+    from warmline.services import resources
+
+    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Resource)) == 6
+        assert [r.name for r in resources.search("food")] == ["Eastside Community Food Pantry"]
+        shortcuts = set(db.session.scalars(sa.select(CannedResponse.shortcut).where(CannedResponse.owner_id.is_(None))))
+        assert shortcuts == {"hi", "safe", "bye"}

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests.chat_support import LiveChat, signed_in_staff
 from tests.support import Api, error_of, make_staff
 from warmline import clock
 from warmline.extensions import db
@@ -17,18 +18,12 @@ from warmline.services import resources
 
 @pytest.fixture
 def peer(app, new_api) -> Api:
-    make_staff(app, "pat", "peer", handle="Pat")
-    api = new_api()
-    api.login("pat")
-    return api
+    return signed_in_staff(app, new_api, "pat", "peer")
 
 
 @pytest.fixture
 def coordinator(app, new_api) -> Api:
-    make_staff(app, "casey", "coordinator", handle="Casey")
-    api = new_api()
-    api.login("casey")
-    return api
+    return signed_in_staff(app, new_api, "casey", "coordinator")
 
 
 def canned(api: Api) -> list[dict]:
@@ -90,6 +85,30 @@ def test_canned_reply_validation(peer):
     assert peer.post("/api/v1/canned-responses", {"title": "t", "body": "x", "shortcut": "hi"}).status_code == 201
     taken = peer.post("/api/v1/canned-responses", {"title": "t2", "body": "y", "shortcut": "HI"})
     assert taken.status_code == 409 and error_of(taken)["code"] == "shortcut_taken"
+
+
+def test_saved_replies_page(app, peer, coordinator):
+    refused = peer.client.post(
+        "/replies", data={"title": "Mine", "body": "my words", "scope": "shared", "csrf_token": peer.csrf_token}
+    )
+    assert refused.status_code == 403 and canned(peer) == []  # a peer cannot share
+    added = peer.client.post(
+        "/replies",
+        data={"title": "Mine", "body": "my words", "shortcut": "/me", "csrf_token": peer.csrf_token},
+        follow_redirects=True,
+    )
+    assert added.status_code == 200 and [r["scope"] for r in canned(peer)] == ["mine"]
+    assert "Every peer (shared)" not in peer.get("/replies").get_data(as_text=True)
+    coordinator.client.post(
+        "/replies", data={"title": "Hello", "body": "Welcome", "scope": "shared", "csrf_token": coordinator.csrf_token}
+    )
+    page = peer.get("/replies").get_data(as_text=True)
+    assert "Hello" in page and "/me" in page
+    shared_id = next(r["id"] for r in canned(peer) if r["scope"] == "shared")
+    peer.client.post(f"/replies/{shared_id}/delete", data={"csrf_token": peer.csrf_token})
+    assert len(canned(peer)) == 2  # not theirs to delete
+    empty = peer.client.post("/replies", data={"title": "", "body": "", "csrf_token": peer.csrf_token})
+    assert empty.status_code == 400 and "needs a title" in empty.get_data(as_text=True)
 
 
 # Resources -------------------------------------------------------------------------------------
@@ -195,20 +214,10 @@ def test_csv_round_trip(app, coordinator):
 @pytest.fixture
 def live_chat(app, new_api):
     """A member talking with Pat, a resource to share, and both sockets."""
-    from tests.chat_support import Socket, on_duty_peer
-
-    on_duty_peer(app, "pat")
-    member_api = new_api()
-    member_api.join()
-    member = Socket(app, member_api)
-    peer_api = new_api()
-    peer_api.login("pat")
-    peer = Socket(app, peer_api)
-    conversation_id = member.call("chat:request", {"topic": "food"})["conversation_id"]
-    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+    chat = LiveChat(app, new_api, topic="food")
     with app.app_context():
         resource_id = resources.create(FOOD).id
-    return member, peer, conversation_id, resource_id, member_api
+    return chat.member, chat.peer, chat.conversation_id, resource_id, chat.member_api
 
 
 def test_a_shared_resource_is_a_stored_card_in_the_sequence(app, live_chat):

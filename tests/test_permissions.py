@@ -188,3 +188,55 @@ def test_reports_are_for_coordinators_and_admins(app):
         assert set(app.view_functions[endpoint].required_roles) == {"coordinator", "admin"}, path
     endpoint, _ = adapter.match("/api/v1/conversations/1/survey", method="POST")
     assert app.view_functions[endpoint].required_roles == ("member",)
+
+
+# Peer tools: who each new route and event is for, pinned (the matrix above checks that the
+# declared roles are enforced; this checks they are the intended ones).
+PEER_TOOLS_ROUTES = {
+    ("GET", "/api/v1/canned-responses"): ("peer", "coordinator", "admin"),
+    ("POST", "/api/v1/canned-responses"): ("peer", "coordinator", "admin"),
+    ("PUT", "/api/v1/canned-responses/<int:response_id>"): ("peer", "coordinator", "admin"),
+    ("DELETE", "/api/v1/canned-responses/<int:response_id>"): ("peer", "coordinator", "admin"),
+    ("GET", "/replies"): ("peer", "coordinator", "admin"),
+    ("POST", "/replies"): ("peer", "coordinator", "admin"),
+    ("POST", "/replies/<int:response_id>/delete"): ("peer", "coordinator", "admin"),
+    ("GET", "/api/v1/resources"): None,
+    ("POST", "/api/v1/resources"): ("coordinator", "admin"),
+    ("GET", "/resources"): None,
+    ("GET", "/resources/manage"): ("coordinator", "admin"),
+    ("POST", "/resources/manage"): ("coordinator", "admin"),
+    ("GET", "/resources/manage/<int:resource_id>"): ("coordinator", "admin"),
+    ("POST", "/resources/manage/<int:resource_id>"): ("coordinator", "admin"),
+    ("POST", "/resources/import"): ("coordinator", "admin"),
+    ("GET", "/resources/export.csv"): ("coordinator", "admin"),
+    ("GET", "/monitor"): ("coordinator", "admin"),
+    ("POST", "/api/v1/me/checkins"): ("member",),
+    ("GET", "/api/v1/me/checkins"): ("member",),
+    ("DELETE", "/api/v1/me/checkins/<int:checkin_id>"): ("member",),
+    ("POST", "/chat/checkins/<int:checkin_id>/cancel"): ("member",),
+    ("GET", "/api/v1/checkins"): ("peer", "coordinator", "admin"),
+    ("POST", "/api/v1/checkins/<int:checkin_id>/take"): ("peer",),
+    ("POST", "/api/v1/checkins/<int:checkin_id>/message"): ("peer",),
+    ("PUT", "/api/v1/checkins/<int:checkin_id>/handoff"): ("peer",),
+}
+PEER_TOOLS_EVENTS = {
+    "chat:share-resource": ("peer",),
+    "monitor:join": ("coordinator", "admin"),
+    "monitor:whisper": ("coordinator", "admin"),
+    "monitor:leave": ("coordinator", "admin"),
+}
+
+
+def test_peer_tools_routes_are_for_the_intended_roles(app):
+    declared = {(method, rule.rule): app.view_functions[rule.endpoint].required_roles for rule, method in routes(app)}
+    for key, roles in PEER_TOOLS_ROUTES.items():
+        assert key in declared, key
+        got = declared[key]
+        assert (got if got is None else tuple(sorted(got))) == (roles if roles is None else tuple(sorted(roles))), key
+
+
+def test_peer_tools_events_are_for_the_intended_roles():
+    from warmline.realtime.protocol import REGISTRY
+
+    for event, roles in PEER_TOOLS_EVENTS.items():
+        assert tuple(sorted(REGISTRY[event])) == tuple(sorted(roles)), event

@@ -1,5 +1,5 @@
 """Demo data for trying Warmline by hand: staff, hours of operation, a week of shifts,
-three forums."""
+three forums, a few directory entries and saved replies."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.extensions import db
-from warmline.models import Forum, Shift, User
-from warmline.services import accounts, forums, hours, roster
+from warmline.models import CannedResponse, Forum, Resource, Shift, User
+from warmline.services import accounts, forums, hours, resources, roster
 
 DEMO_PASSWORD = "warmline-demo"  # printed by `demo load`; demo databases only
 # (username, shift role, from, to) in local time, every day for a week.
@@ -35,6 +35,91 @@ DEMO_STAFF = [
 ]
 
 
+# Made-up local services (555 numbers, example.org addresses), plus the real national lines.
+DEMO_RESOURCES = [
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "category": "crisis",
+        "phone": "988",
+        "text": "988",
+        "url": "https://988lifeline.org/",
+        "hours": "24/7",
+        "area": "United States",
+        "languages": "English, Spanish, 240+ by interpreter",
+    },
+    {
+        "name": "Eastside Community Food Pantry",
+        "category": "food",
+        "phone": "555-0100",
+        "url": "https://pantry.example.org/",
+        "hours": "Mon-Fri 10:00-16:00",
+        "area": "Eastside",
+        "languages": "English, Spanish",
+    },
+    {
+        "name": "Harbor House Emergency Shelter",
+        "category": "shelter",
+        "phone": "555-0111",
+        "hours": "Intake 24/7",
+        "area": "Downtown",
+        "languages": "English",
+    },
+    {
+        "name": "Open Door Peer Support Group",
+        "category": "peer_support",
+        "url": "https://opendoor.example.org/",
+        "hours": "Wednesdays 18:30",
+        "area": "Online and Northside library",
+        "languages": "English",
+    },
+    {
+        "name": "Riverside Recovery Meetings",
+        "category": "recovery",
+        "phone": "555-0122",
+        "hours": "Daily 07:00 and 19:00",
+        "area": "Riverside",
+        "languages": "English, Spanish",
+    },
+    {
+        "name": "Legal Aid Tenant Helpline",
+        "category": "legal",
+        "phone": "555-0133",
+        "url": "https://legalaid.example.org/tenants",
+        "hours": "Mon-Thu 09:00-17:00",
+        "area": "County-wide",
+        "languages": "English, Spanish, Vietnamese",
+    },
+]
+DEMO_REPLIES = [
+    (
+        "Welcome",
+        "hi",
+        "Hi, I'm glad you reached out. I'm a peer specialist, and I'm here to listen. What's on your mind today?",
+    ),
+    (
+        "Checking safety",
+        "safe",
+        "I want to ask you directly, because I care: are you thinking about suicide right now?",
+    ),
+    (
+        "Closing",
+        "bye",
+        "Thank you for talking with me today. You can come back any time we're open, and 988 is there day and night.",
+    ),
+]
+
+
+def load_peer_tools() -> None:
+    """The directory and the shared saved replies, once."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Resource)) == 0:
+        for entry in DEMO_RESOURCES:
+            resources.create(entry)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(CannedResponse)) == 0:
+        for title, shortcut, body in DEMO_REPLIES:
+            db.session.add(CannedResponse(owner_id=None, title=title, body=body, shortcut=shortcut))
+        db.session.commit()
+
+
 def is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
@@ -52,6 +137,7 @@ def load() -> list[tuple[str, list[str]]]:
     for slug, title, description in DEMO_FORUMS:
         if db.session.scalar(sa.select(Forum.id).where(Forum.slug == slug)) is None:
             forums.create_forum(slug, title, description)
+    load_peer_tools()
     return logins
 
 

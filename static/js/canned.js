@@ -37,18 +37,8 @@
   function preview(body) { return body.length > 80 ? body.slice(0, 80) + "…" : body; }
 
   function picker(textarea, hint) {
-    var details = document.createElement("details");
-    details.className = "canned-picker";
-    var summary = document.createElement("summary");
-    summary.textContent = "Saved replies";
-    var search = document.createElement("input");
-    search.type = "search";
-    search.placeholder = "Search saved replies";
-    search.setAttribute("aria-label", "Search saved replies");
-    var list = document.createElement("ul");
-    details.appendChild(summary);
-    details.appendChild(search);
-    details.appendChild(list);
+    var panel = W.searchPanel("canned-picker", "Saved replies", "Search saved replies", "Search saved replies");
+    var details = panel.details, search = panel.search, list = panel.list;
 
     function render() {
       var q = search.value.trim().toLowerCase();
@@ -114,9 +104,6 @@
   }
 
   load();
-  Array.prototype.forEach.call(panesRoot.children, attach);
-  new MutationObserver(function (changes) {
-    changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, attach); });
-  }).observe(panesRoot, { childList: true });
+  W.eachPane(panesRoot, attach);
   W.cannedReplies = { reload: load };
 })();

@@ -126,6 +126,29 @@
     return card;
   };
 
+  // The console's add-ons (canned.js, peertools.js): a folding panel with a search box and
+  // a list, and a hook run for every conversation pane, present or added later.
+  W.searchPanel = function (className, title, placeholder, label) {
+    var details = document.createElement("details");
+    details.className = className;
+    var summary = document.createElement("summary");
+    summary.textContent = title;
+    var search = document.createElement("input");
+    search.type = "search";
+    search.placeholder = placeholder;
+    search.setAttribute("aria-label", label);
+    var list = document.createElement("ul");
+    [summary, search, list].forEach(function (el) { details.appendChild(el); });
+    return { details: details, search: search, list: list };
+  };
+
+  W.eachPane = function (root, attach) {
+    Array.prototype.forEach.call(root.children, attach);
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, attach); });
+    }).observe(root, { childList: true });
+  };
+
   W.lastSeq = function (list) {
     var max = 0;
     Array.prototype.forEach.call(list.querySelectorAll("[data-seq]"), function (el) {

@@ -19,19 +19,12 @@
   }
 
   function sharePanel(pane) {
-    var details = document.createElement("details");
-    details.className = "share-resource";
-    var summary = document.createElement("summary");
-    summary.textContent = "Share a resource";
-    var search = document.createElement("input");
-    search.type = "search";
-    search.placeholder = "Search the directory (food, housing, 988…)";
-    search.setAttribute("aria-label", "Search resources to share");
-    var list = document.createElement("ul");
+    var panel = W.searchPanel("share-resource", "Share a resource", "Search the directory (food, housing, 988…)", "Search resources to share");
+    var details = panel.details, search = panel.search, list = panel.list;
     var status = document.createElement("p");
     status.className = "help";
     status.setAttribute("role", "status");
-    [summary, search, list, status].forEach(function (el) { details.appendChild(el); });
+    details.appendChild(status);
     var timer = null;
 
     function render(items) {
@@ -83,30 +76,29 @@
     after.insertAdjacentElement("afterend", sharePanel(pane));
   }
 
-  socket.on("monitor:joined", function (data) {
+  // At the end, every card this peer shared is on the note's referral line (also after a
+  // reload, when the line the server filled in is not in the form).
+  socket.on("chat:ended", function (data) {
     var pane = paneOf(data.conversation_id);
     if (!pane) { return; }
-    var line = document.createElement("p");
-    line.className = "help supervisor-present";
-    line.textContent = "Supervisor " + data.by + " is reading this conversation.";
-    supervisionBox(pane).appendChild(line);
+    pane.querySelectorAll(".message.mine .resource-card .resource-name").forEach(function (name) {
+      addReferral(pane, name.textContent);
+    });
   });
-  socket.on("monitor:left", function (data) {
-    var pane = paneOf(data.conversation_id);
-    if (!pane) { return; }
-    var line = document.createElement("p");
-    line.className = "help";
-    line.textContent = "Supervisor " + data.by + " stopped reading.";
-    supervisionBox(pane).appendChild(line);
-  });
-  socket.on("monitor:whisper", function (data) {
-    var pane = paneOf(data.conversation_id);
-    if (!pane) { return; }
-    var line = document.createElement("p");
-    line.className = "whisper";
-    line.textContent = data.from + " (only you see this): " + data.body;
-    supervisionBox(pane).appendChild(line);
-  });
+
+  function supervisionLine(className, text) {
+    return function (data) {
+      var pane = paneOf(data.conversation_id);
+      if (!pane) { return; }
+      var line = document.createElement("p");
+      line.className = className;
+      line.textContent = text(data);
+      supervisionBox(pane).appendChild(line);
+    };
+  }
+  socket.on("monitor:joined", supervisionLine("help supervisor-present", function (d) { return "Supervisor " + d.by + " is reading this conversation."; }));
+  socket.on("monitor:left", supervisionLine("help", function (d) { return "Supervisor " + d.by + " stopped reading."; }));
+  socket.on("monitor:whisper", supervisionLine("whisper", function (d) { return d.from + " (only you see this): " + d.body; }));
 
   // Follow-up check-ins: their own list beside the queue (they are not chats: the member
   // need not be online), refreshed every 30 s; take one, read the hand-off note, write.
@@ -221,8 +213,5 @@
     pane.appendChild(form);
   });
 
-  Array.prototype.forEach.call(panesRoot.children, attach);
-  new MutationObserver(function (changes) {
-    changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, attach); });
-  }).observe(panesRoot, { childList: true });
+  W.eachPane(panesRoot, attach);
 })();

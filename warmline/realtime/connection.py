@@ -15,6 +15,7 @@ from wtforms import ValidationError
 from warmline.errors import WarmlineError, not_signed_in
 from warmline.extensions import socketio
 from warmline.logs import audit
+from warmline.permissions import COORDINATORS
 from warmline.realtime import NAMESPACE, rooms
 from warmline.services import chat, presence, supervision
 
@@ -40,6 +41,7 @@ def on_connect(auth: Any = None) -> None:
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_reason: Any) -> None:
     user_id = presence.socket_disconnected(request.sid)
-    supervision.socket_closed(request.sid)  # a supervisor's page closed: that session ends
+    if getattr(current_user, "is_authenticated", False) and current_user.has_role(*COORDINATORS):
+        supervision.socket_closed(request.sid)  # a supervisor's page closed: that session ends
     if user_id is not None:
         chat.connection_changed(user_id)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from warmline import clock
 from warmline.errors import invalid, not_found
@@ -181,14 +182,14 @@ def resource_json(row: Resource) -> dict[str, Any]:
 def card_text(row: Resource) -> str:
     """The card as plain text: the stored message body, so transcripts and downloads show it."""
     details = [
-        row.phone and f"Phone: {row.phone}",
-        row.text_line and f"Text: {row.text_line}",
+        row.phone and _("Phone: %(value)s", value=row.phone),
+        row.text_line and _("Text: %(value)s", value=row.text_line),
         row.url,
-        row.hours and f"Hours: {row.hours}",
-        row.area and f"Area: {row.area}",
-        row.languages and f"Languages: {row.languages}",
+        row.hours and _("Hours: %(value)s", value=row.hours),
+        row.area and _("Area served: %(value)s", value=row.area),
+        row.languages and _("Languages: %(value)s", value=row.languages),
     ]
-    return "\n".join([f"Resource: {row.name}", *[d for d in details if d]])
+    return "\n".join([_("Resource: %(name)s", name=row.name), *[d for d in details if d]])
 
 
 # CSV ---------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ NAV: list[tuple[Any, str, tuple[str, ...] | None]] = [
     ("Moderation", "moderation.queue_page", MODERATORS),
     ("Roster", "shifts.roster_page", COORDINATORS),
     ("Escalations", "escalations.list_page", COORDINATORS),
+    (_l("Saved replies"), "peer_tools.replies", (*PEERS, *COORDINATORS)),
     (_l("Resources"), "peer_tools.resources_page", None),
     (_l("Monitor"), "peer_tools.monitor", COORDINATORS),
     (_l("Billing"), "billing.index", BILLERS),

@@ -9,11 +9,75 @@ from flask_login import current_user
 
 from warmline.errors import WarmlineError
 from warmline.models.peer_tools import RESOURCE_CATEGORIES
-from warmline.permissions import COORDINATORS, MEMBERS, public, roles_required
-from warmline.services import checkins, resources, supervision
+from warmline.permissions import COORDINATORS, MEMBERS, PEERS, public, roles_required
+from warmline.services import canned, checkins, resources, supervision
 
 bp = Blueprint("peer_tools", __name__)
 CSV_MAX_BYTES = 1_000_000
+
+
+@bp.app_context_processor
+def _checkin_notice() -> dict[str, object]:
+    """`unseen_checkins_count()` for pages that tell a member a peer checked in (called only
+    where a template asks, so other pages cost nothing)."""
+
+    def unseen_checkins_count() -> int:
+        if not (current_user.is_authenticated and current_user.is_member):
+            return 0
+        return len(checkins.unseen(current_user))
+
+    return {"unseen_checkins_count": unseen_checkins_count}
+
+
+@bp.get("/replies")
+@roles_required(*PEERS, *COORDINATORS)
+def replies() -> str:
+    return render_template(
+        "peer_tools/replies.html",
+        replies=[canned.response_json(r) for r in canned.visible_to(current_user)],
+        can_share=canned.can_keep_shared(current_user),
+        form={},
+        error=None,
+    )
+
+
+@bp.post("/replies")
+@roles_required(*PEERS, *COORDINATORS)
+def add_reply() -> str | Response:
+    form = request.form
+    try:
+        if not form.get("title", "").strip() or not form.get("body", "").strip():
+            raise WarmlineError("invalid", "A saved reply needs a title and its text.", 400)
+        if len(form.get("title", "")) > 120 or len(form.get("body", "")) > 2000:
+            raise WarmlineError("invalid", "Titles are at most 120 characters, replies at most 2,000.", 400)
+        canned.create(
+            current_user,
+            form["title"].strip(),
+            form["body"].strip(),
+            form.get("shortcut") or None,
+            form.get("scope") if form.get("scope") in ("shared", "mine") else "mine",
+        )
+    except WarmlineError as error:
+        return render_template(
+            "peer_tools/replies.html",
+            replies=[canned.response_json(r) for r in canned.visible_to(current_user)],
+            can_share=canned.can_keep_shared(current_user),
+            form=form,
+            error=error,
+        ), error.status  # type: ignore[return-value]
+    flash("Saved.")
+    return redirect(url_for("peer_tools.replies"))
+
+
+@bp.post("/replies/<int:response_id>/delete")
+@roles_required(*PEERS, *COORDINATORS)
+def delete_reply(response_id: int) -> Response:
+    try:
+        canned.delete(current_user, response_id)
+        flash("Deleted.")
+    except WarmlineError as error:
+        flash(error.message, "error")
+    return redirect(url_for("peer_tools.replies"))
 
 
 @bp.get("/resources")
