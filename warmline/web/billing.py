@@ -14,12 +14,21 @@ from werkzeug.wrappers import Response
 
 from warmline import clock
 from warmline.errors import WarmlineError
+from warmline.extensions import limiter
 from warmline.models.payers import CONSENT, PLACES_OF_SERVICE, ROUNDING
 from warmline.permissions import BILLERS, MEMBERS, roles_required
 from warmline.services import encounters, payers, phi
 from warmline.services.hours import iso, zone
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+
+@bp.after_request
+def _not_kept(response: Response) -> Response:
+    """Billing pages may show protected details: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 REASON_LABELS = {
     None: "billable",
@@ -227,6 +236,7 @@ def payer_features_on() -> bool:
 
 @member_bp.post("")
 @roles_required(*MEMBERS)
+@limiter.limit("20 per hour")
 def link() -> str | Response | tuple[str, int]:
     try:
         phi.link_member(current_user, request.form.get("link_code", "")[:32])

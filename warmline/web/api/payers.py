@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from warmline import clock
 from warmline.errors import invalid
+from warmline.extensions import limiter
 from warmline.models.accounts import ADMIN, COORDINATOR
 from warmline.models.payers import CONSENT, PLACES_OF_SERVICE, ROUNDING
 from warmline.permissions import BILLERS, MEMBERS, roles_required
@@ -182,7 +183,9 @@ def list_enrolments() -> tuple[Response, int]:
 def enrolment_detail(enrolment_id: int) -> tuple[Response, int]:
     found = phi.get_enrolment(current_user, enrolment_id)
     details = phi.details(current_user, [enrolment_id], "enrolment page")[enrolment_id]
-    return ok(enrolment={**enrolment_json(found), **details})
+    response, status = ok(enrolment={**enrolment_json(found), **details})
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/link-code")
@@ -206,6 +209,7 @@ def my_enrolment() -> tuple[Response, int]:
 
 @bp.post("/me/enrolment")
 @roles_required(*MEMBERS)
+@limiter.limit("20 per hour")
 def link_my_account() -> tuple[Response, int]:
     data = body({"link_code": text(max_len=32)})
     phi.link_member(current_user, data["link_code"])
