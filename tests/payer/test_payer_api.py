@@ -121,7 +121,8 @@ def test_csv_and_fhir(world):
     assert rows[0]["billable"] == "True" and rows[1]["reason"] == "too_short"
     assert PLANTED_ID not in response.get_data(as_text=True)
     bundle = world["biller"].get("/api/v1/encounters.fhir", query_string=world["range"]).get_json()
-    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection" and "total" not in bundle
+    assert len(bundle["entry"]) == 2 and all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
     encounter = bundle["entry"][0]["resource"]
     assert encounter["resourceType"] == "Encounter" and encounter["status"] == "finished"
     assert encounter["class"]["code"] == "VR"
