@@ -150,6 +150,7 @@ def test_837p_validates_and_is_claimed_once(app, world):
     assert segments[0].startswith("ISA*") and segments[1].startswith("GS*HC*") and segments[2].startswith("ST*837*")
     assert [s for s in segments if s.startswith("CLM*")] == [f"CLM*WL{world['ids'][0]}*25.00***10:B:1*Y*A*Y*Y"]
     assert "SV1*HC:H0038:HQ*25.00*UN*2***1" in segments
+    assert "SBR*P*18*******MC" in segments
     assert f"NM1*IL*1*QUILL*ROBIN****MI*{PLANTED_ID}" in segments
     with app.app_context():
         assert db.session.query(ClaimRecord).count() == 1

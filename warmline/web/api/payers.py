@@ -14,7 +14,7 @@ from warmline import clock
 from warmline.errors import invalid
 from warmline.extensions import limiter
 from warmline.models.accounts import ADMIN, COORDINATOR
-from warmline.models.payers import CONSENT, PLACES_OF_SERVICE, ROUNDING
+from warmline.models.payers import CLAIM_FILING_CODES, CONSENT, PLACES_OF_SERVICE, ROUNDING
 from warmline.permissions import BILLERS, MEMBERS, roles_required
 from warmline.services import claims, encounter_exports, encounters, payers, phi
 from warmline.services.hours import iso, zone
@@ -80,6 +80,7 @@ PAYER_FIELDS: dict[str, Any] = {
     "rate_per_unit": optional(amount()),
     "max_units_per_day": optional(integer(minimum=1, maximum=96)),
     "place_of_service": optional(choice(*PLACES_OF_SERVICE), "10"),
+    "claim_filing_code": optional(choice(*CLAIM_FILING_CODES), "CI"),
     "case_rate": optional(
         nested(
             {
