@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('rate_per_unit', sa.Numeric(precision=10, scale=2), nullable=True),
     sa.Column('max_units_per_day', sa.Integer(), nullable=True),
     sa.Column('place_of_service', sa.String(length=2), nullable=False),
+    sa.Column('claim_filing_code', sa.String(length=2), nullable=False),
     sa.Column('case_rate_min_contacts', sa.Integer(), nullable=True),
     sa.Column('case_rate_min_minutes', sa.Integer(), nullable=True),
     sa.Column('provider_name', sa.String(length=120), nullable=False),

@@ -62,6 +62,7 @@ PAYER = {
     "rounding": "midpoint",
     "rate_per_unit": "12.50",
     "place_of_service": "10",
+    "claim_filing_code": "MC",
     "billing_provider": {
         "name": "Peer Line Collective",
         "npi": NPI_OK,

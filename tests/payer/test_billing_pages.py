@@ -103,3 +103,13 @@ def test_console_note_form_has_service_minutes_for_everyone(app, new_api):
     page = peer.get("/console").get_data(as_text=True)
     assert 'name="service_minutes"' in page and "service-minutes.js" in page
     assert "enrol" not in page.lower() and "payer" not in page.lower()
+
+
+def test_billing_staff_land_on_billing(app, client):
+    make_staff(app, "bea", "billing")
+    from tests.support import PASSWORD, Api
+
+    api = Api(client)
+    answer = client.post("/login", data={"username": "bea", "password": PASSWORD, "csrf_token": api.csrf_token})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/billing")
+    assert 'href="/billing"' in client.get("/billing").get_data(as_text=True)

@@ -219,3 +219,17 @@ def test_case_rates(app, setting):
         payers.update_payer(setting["payer"], {"case_rate": {"min_contacts": 2}})
         (month,) = encounters.case_rates(user(setting["biller"]), payer, "2026-03")
         assert month.qualifies is True
+
+
+def test_enrolment_dates_bound_billing(app, setting, monkeypatch):
+    from tests.payer.support import enrol, link, new_member
+
+    with app.app_context():
+        member = new_member()
+        _, code = enrol(setting["biller"], setting["payer"], starts_on=BASE.date(), ends_on=BASE.date())
+        link(monkeypatch, member, code, BASE - timedelta(days=3))
+        before = conversation(member, setting["peer"], BASE - timedelta(days=1), 30)
+        during = conversation(member, setting["peer"], BASE, 30)
+        after = conversation(member, setting["peer"], BASE + timedelta(days=1), 30)
+        found = _decided(setting, start=BASE - timedelta(days=2))
+        assert [found[c].billing.reason for c in (before, during, after)] == ["not_enrolled", None, "not_enrolled"]

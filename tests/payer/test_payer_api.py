@@ -121,7 +121,8 @@ def test_csv_and_fhir(world):
     assert rows[0]["billable"] == "True" and rows[1]["reason"] == "too_short"
     assert PLANTED_ID not in response.get_data(as_text=True)
     bundle = world["biller"].get("/api/v1/encounters.fhir", query_string=world["range"]).get_json()
-    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection" and "total" not in bundle
+    assert len(bundle["entry"]) == 2 and all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
     encounter = bundle["entry"][0]["resource"]
     assert encounter["resourceType"] == "Encounter" and encounter["status"] == "finished"
     assert encounter["class"]["code"] == "VR"
@@ -149,6 +150,7 @@ def test_837p_validates_and_is_claimed_once(app, world):
     assert segments[0].startswith("ISA*") and segments[1].startswith("GS*HC*") and segments[2].startswith("ST*837*")
     assert [s for s in segments if s.startswith("CLM*")] == [f"CLM*WL{world['ids'][0]}*25.00***10:B:1*Y*A*Y*Y"]
     assert "SV1*HC:H0038:HQ*25.00*UN*2***1" in segments
+    assert "SBR*P*18*******MC" in segments
     assert f"NM1*IL*1*QUILL*ROBIN****MI*{PLANTED_ID}" in segments
     with app.app_context():
         assert db.session.query(ClaimRecord).count() == 1

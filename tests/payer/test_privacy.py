@@ -217,3 +217,14 @@ def test_a_bad_key_stops_the_start(monkeypatch, tmp_path):
     monkeypatch.setenv("WARMLINE_PHI_KEY", "not-a-key")
     with pytest.raises(RuntimeError, match="WARMLINE_PHI_KEY"):
         config.from_environment(tmp_path)
+
+
+def test_only_the_phi_service_encrypts():
+    """One module owns the key: nothing else imports the cipher or reads the key."""
+    root = Path(__file__).resolve().parents[2] / "warmline"
+    users = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if any(word in path.read_text() for word in ("cryptography", "Fernet", '"PHI_KEY"'))
+    )
+    assert users == ["config.py", "services/phi.py"]

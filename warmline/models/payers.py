@@ -21,6 +21,7 @@ from warmline.models.types import UTCDateTime
 MIDPOINT, FLOOR = "midpoint", "floor"
 ROUNDING = (MIDPOINT, FLOOR)
 PLACES_OF_SERVICE = ("02", "10")  # telehealth outside / in the patient's home
+CLAIM_FILING_CODES = ("MC", "CI", "HM", "16", "MB", "BL", "ZZ")
 CONSENT = ("written", "verbal")
 ACTIVE, REVOKED = "active", "revoked"
 # X12 CLM05-3 claim frequency: original, replacement, void.
@@ -42,6 +43,8 @@ class Payer(db.Model):
     rate_per_unit: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(10, 2))
     max_units_per_day: so.Mapped[int | None] = so.mapped_column()
     place_of_service: so.Mapped[str] = so.mapped_column(sa.String(2), default="10")
+    # SBR09 in a claim file: MC Medicaid, CI commercial, HM HMO, 16 Medicare Advantage HMO...
+    claim_filing_code: so.Mapped[str] = so.mapped_column(sa.String(2), default="CI")
     case_rate_min_contacts: so.Mapped[int | None] = so.mapped_column()
     case_rate_min_minutes: so.Mapped[int | None] = so.mapped_column()
     # The billing provider (the organisation) as a claim file names it.
@@ -61,7 +64,7 @@ class Payer(db.Model):
 
 
 class Enrolment(db.Model):
-    """A member a plan referred. The `*_enc` columns are Fernet tokens (services.phi)."""
+    """A member a plan referred. The `*_enc` columns are encrypted tokens (services.phi)."""
 
     __tablename__ = "enrolments"
 

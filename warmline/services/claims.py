@@ -158,6 +158,7 @@ def export(reader: User, payer: Payer, start: datetime, end: datetime, frequency
         payer_name=payer.name,
         payer_id=payer.payer_identifier or payer.name,
         subscribers=list(subscribers.values()),
+        claim_filing_code=payer.claim_filing_code,
     )
     text = x12.build(interchange)
     db.session.commit()

@@ -82,7 +82,7 @@ def fhir_encounter(encounter: Encounter) -> dict[str, Any]:
 def fhir_bundle(found: list[Encounter]) -> dict[str, Any]:
     return {
         "resourceType": "Bundle",
+        # A collection (bdl-1: `total` belongs to search and history bundles only).
         "type": "collection",
-        "total": len(found),
         "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": fhir_encounter(e)} for e in found],
     }

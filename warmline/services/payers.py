@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from warmline.errors import invalid, not_found
 from warmline.extensions import db
-from warmline.models.payers import PLACES_OF_SERVICE, ROUNDING, Payer
+from warmline.models.payers import CLAIM_FILING_CODES, PLACES_OF_SERVICE, ROUNDING, Payer
 from warmline.services import phi
 
 PROVIDER_FIELDS = ("name", "npi", "tax_id", "address", "city", "state", "zip", "phone")
@@ -46,10 +46,12 @@ def _apply(payer: Payer, data: dict[str, Any]) -> None:
         raise invalid("rounding", "rounding is midpoint or floor.")
     if "place_of_service" in data and data["place_of_service"] not in PLACES_OF_SERVICE:
         raise invalid("place_of_service", "place_of_service is 02 or 10 (telehealth).")
+    if "claim_filing_code" in data and data["claim_filing_code"] not in CLAIM_FILING_CODES:
+        raise invalid("claim_filing_code", f"claim_filing_code is one of: {', '.join(CLAIM_FILING_CODES)}.")
     for name in ("name", "payer_identifier", "service_code", "unit_minutes", "rounding", "place_of_service"):
         if name in data:
             setattr(payer, name, data[name])
-    for name in ("max_units_per_day",):
+    for name in ("max_units_per_day", "claim_filing_code"):
         if name in data:
             setattr(payer, name, data[name])
     if "modifiers" in data:
@@ -71,7 +73,7 @@ def _apply(payer: Payer, data: dict[str, Any]) -> None:
 def create_payer(data: dict[str, Any]) -> Payer:
     if not phi.enabled():
         raise phi.features_off()
-    payer = Payer(unit_minutes=15, rounding="midpoint", place_of_service="10", modifiers="")
+    payer = Payer(unit_minutes=15, rounding="midpoint", place_of_service="10", modifiers="", claim_filing_code="CI")
     _apply(payer, data)
     db.session.add(payer)
     db.session.commit()
@@ -110,6 +112,7 @@ def payer_json(payer: Payer) -> dict[str, Any]:
         "rate_per_unit": str(payer.rate_per_unit) if payer.rate_per_unit is not None else None,
         "max_units_per_day": payer.max_units_per_day,
         "place_of_service": payer.place_of_service,
+        "claim_filing_code": payer.claim_filing_code,
         "case_rate": {"min_contacts": payer.case_rate_min_contacts, "min_minutes": payer.case_rate_min_minutes},
         "billing_provider": {name: getattr(payer, f"provider_{name}") for name in PROVIDER_FIELDS},
     }

@@ -78,6 +78,7 @@ class Interchange:
     payer_name: str
     payer_id: str
     subscribers: list[Subscriber]
+    claim_filing_code: str = "CI"
     production: bool = True
 
 
@@ -195,8 +196,8 @@ def loop_2000a_billing_provider(x: Interchange) -> list[str]:
 def loop_2000b_subscriber(x: Interchange, subscriber: Subscriber, hl: int) -> list[str]:
     segments = [
         segment("HL", hl, "1", "22", "0"),
-        # Primary payer, the patient is the subscriber (18), commercial insurance (CI).
-        segment("SBR", "P", "18", "", "", "", "", "", "", "CI"),
+        # Primary payer; the patient is the subscriber (18); the payer's filing code.
+        segment("SBR", "P", "18", "", "", "", "", "", "", x.claim_filing_code),
         *loop_2010ba_subscriber_name(subscriber),
         *loop_2010bb_payer(x),
     ]

@@ -14,12 +14,21 @@ from werkzeug.wrappers import Response
 
 from warmline import clock
 from warmline.errors import WarmlineError
-from warmline.models.payers import CONSENT, PLACES_OF_SERVICE, ROUNDING
+from warmline.extensions import limiter
+from warmline.models.payers import CLAIM_FILING_CODES, CONSENT, PLACES_OF_SERVICE, ROUNDING
 from warmline.permissions import BILLERS, MEMBERS, roles_required
 from warmline.services import encounters, payers, phi
 from warmline.services.hours import iso, zone
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+
+@bp.after_request
+def _not_kept(response: Response) -> Response:
+    """Billing pages may show protected details: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 REASON_LABELS = {
     None: "billable",
@@ -60,6 +69,7 @@ def _form_payer() -> dict[str, Any]:
         "rate_per_unit": form.get("rate_per_unit", "").strip() or None,
         "max_units_per_day": number("max_units_per_day"),
         "place_of_service": form.get("place_of_service", "10"),
+        "claim_filing_code": form.get("claim_filing_code", "CI"),
         "case_rate": {"min_contacts": number("min_contacts"), "min_minutes": number("min_minutes")},
         "billing_provider": {name: form.get(f"provider_{name}", "").strip()[:60] for name in payers.PROVIDER_FIELDS},
     }
@@ -97,9 +107,8 @@ def _page(**extra: Any) -> str:
         month=month,
         case_payer=case_payer,
         case_rows=case_rows,
-        rounding=ROUNDING,
-        places=PLACES_OF_SERVICE,
         consent=CONSENT,
+        **_choices(),
         **extra,
     )
 
@@ -129,12 +138,18 @@ def edit_payer(payer_id: int) -> str | Response | tuple[str, int]:
         try:
             payers.update_payer(payer_id, _form_payer())
         except WarmlineError as error:
-            return render_template(
-                "billing/payer.html", payer=payer, rounding=ROUNDING, places=PLACES_OF_SERVICE, error=error
-            ), error.status
+            return _payer_page(payer, error=error), error.status
         flash("Payer saved.")
         return redirect(url_for("billing.index"))
-    return render_template("billing/payer.html", payer=payer, rounding=ROUNDING, places=PLACES_OF_SERVICE)
+    return _payer_page(payer)
+
+
+def _payer_page(payer: Any, **extra: Any) -> str:
+    return render_template("billing/payer.html", payer=payer, **_choices(), **extra)
+
+
+def _choices() -> dict[str, Any]:
+    return {"rounding": ROUNDING, "places": PLACES_OF_SERVICE, "filing_codes": CLAIM_FILING_CODES}
 
 
 @bp.post("/enrolments")
@@ -227,6 +242,7 @@ def payer_features_on() -> bool:
 
 @member_bp.post("")
 @roles_required(*MEMBERS)
+@limiter.limit("20 per hour")
 def link() -> str | Response | tuple[str, int]:
     try:
         phi.link_member(current_user, request.form.get("link_code", "")[:32])

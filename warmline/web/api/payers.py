@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from warmline import clock
 from warmline.errors import invalid
+from warmline.extensions import limiter
 from warmline.models.accounts import ADMIN, COORDINATOR
-from warmline.models.payers import CONSENT, PLACES_OF_SERVICE, ROUNDING
+from warmline.models.payers import CLAIM_FILING_CODES, CONSENT, PLACES_OF_SERVICE, ROUNDING
 from warmline.permissions import BILLERS, MEMBERS, roles_required
 from warmline.services import claims, encounter_exports, encounters, payers, phi
 from warmline.services.hours import iso, zone
@@ -79,6 +80,7 @@ PAYER_FIELDS: dict[str, Any] = {
     "rate_per_unit": optional(amount()),
     "max_units_per_day": optional(integer(minimum=1, maximum=96)),
     "place_of_service": optional(choice(*PLACES_OF_SERVICE), "10"),
+    "claim_filing_code": optional(choice(*CLAIM_FILING_CODES), "CI"),
     "case_rate": optional(
         nested(
             {
@@ -182,7 +184,9 @@ def list_enrolments() -> tuple[Response, int]:
 def enrolment_detail(enrolment_id: int) -> tuple[Response, int]:
     found = phi.get_enrolment(current_user, enrolment_id)
     details = phi.details(current_user, [enrolment_id], "enrolment page")[enrolment_id]
-    return ok(enrolment={**enrolment_json(found), **details})
+    response, status = ok(enrolment={**enrolment_json(found), **details})
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/link-code")
@@ -206,6 +210,7 @@ def my_enrolment() -> tuple[Response, int]:
 
 @bp.post("/me/enrolment")
 @roles_required(*MEMBERS)
+@limiter.limit("20 per hour")
 def link_my_account() -> tuple[Response, int]:
     data = body({"link_code": text(max_len=32)})
     phi.link_member(current_user, data["link_code"])
