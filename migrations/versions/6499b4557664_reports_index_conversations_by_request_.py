@@ -1,7 +1,7 @@
 """reports: index conversations by request time
 
 Revision ID: 6499b4557664
-Revises: a5af63f1d29b
+Revises: e5a1c0de7a11
 Create Date: 2026-12-02 01:16:25.285038
 
 """
@@ -12,7 +12,7 @@ import warmline.models.types
 
 # revision identifiers, used by Alembic.
 revision = '6499b4557664'
-down_revision = 'a5af63f1d29b'
+down_revision = 'e5a1c0de7a11'
 branch_labels = None
 depends_on = None
 
