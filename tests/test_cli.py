@@ -91,3 +91,24 @@ def test_demo_loads_a_resource_directory_and_shared_replies_once(app, runner):
         assert [r.name for r in resources.search("food")] == ["Eastside Community Food Pantry"]
         shortcuts = set(db.session.scalars(sa.select(CannedResponse.shortcut).where(CannedResponse.owner_id.is_(None))))
         assert shortcuts == {"hi", "safe", "bye"}
+
+
+def test_enable_and_reset_two_factor_from_the_command_line(app, runner):
+    from tests.support import make_staff
+    from warmline.extensions import db
+    from warmline.models import User
+    from warmline.services import mfa
+
+    user_id = make_staff(app, "pat", "peer")
+    assert runner.invoke(args=["users", "disable", "pat"]).exit_code == 0
+    assert runner.invoke(args=["users", "enable", "pat"]).exit_code == 0
+    with app.test_request_context():
+        pat = db.session.get(User, user_id)
+        assert pat.is_active
+        mfa.begin(pat)
+        pat.mfa_enabled_at = pat.created_at
+        db.session.commit()
+    result = runner.invoke(args=["users", "reset-mfa", "pat"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert not db.session.get(User, user_id).mfa_enabled

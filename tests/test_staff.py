@@ -203,3 +203,31 @@ def test_disabling_with_cancel_future_shifts(app, people):
         assert not user(people["peer"]).is_active
         staff.update(ada, people["peer"], enabled=True)
         assert user(people["peer"]).is_active
+
+
+def test_each_sweep_closes_this_processes_sockets_whose_sign_in_ended(app, api, new_api):
+    """A close lost on the way (Redis down for a moment) is made good by the next sweep."""
+    import sqlalchemy as sa
+
+    from warmline.models import AuthSession
+    from warmline.realtime import events
+
+    peer_id = make_staff(app, "pat", "peer")
+    make_staff(app, "sam", "peer")
+    api.login("pat")
+    other = new_api()
+    other.login("sam")
+    pat_sock, sam_sock = Socket(app, api), Socket(app, other)
+    with app.app_context():
+        assert events.close_ended_sign_ins() == 0
+        db.session.execute(sa.update(User).where(User.id == peer_id).values(disabled_at=clock.now()))
+        db.session.commit()  # behind the service's back: nothing announced
+    assert pat_sock.client.is_connected("/chat")
+    with app.app_context():
+        assert events.close_ended_sign_ins() == 1
+    assert not pat_sock.client.is_connected("/chat") and sam_sock.client.is_connected("/chat")
+    with app.app_context():
+        db.session.execute(sa.update(AuthSession).values(expires_at=clock.now() - timedelta(seconds=1)))
+        db.session.commit()
+        assert events.close_ended_sign_ins() == 1
+    assert not sam_sock.client.is_connected("/chat")

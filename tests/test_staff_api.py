@@ -238,3 +238,20 @@ def test_staff_administration_is_for_coordinators_and_admins(app, new_api, role)
     for method, path in STAFF_ROUTES + [("POST", "/api/v1/staff/1/mfa/reset"), ("PUT", "/api/v1/settings/two-factor")]:
         response = api.get(path) if method == "GET" else api._write(method, path, {})
         assert response.status_code == 403, (role, method, path)
+
+
+def test_a_socket_waits_for_two_factor_enrolment_when_it_is_required(app, api, admin):
+    from warmline.extensions import socketio
+
+    make_staff(app, "pat", "peer")
+    admin.client.put("/api/v1/settings/two-factor", json={"required": True}, headers={"X-CSRFToken": admin.csrf_token})
+    api.login("pat")
+    refused = socketio.test_client(
+        app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
+    )
+    assert not refused.is_connected("/chat")
+    enrol(api)
+    allowed = socketio.test_client(
+        app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
+    )
+    assert allowed.is_connected("/chat")

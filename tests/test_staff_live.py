@@ -10,7 +10,8 @@ import pytest
 
 from tests.chat_support import on_duty_peer
 from tests.servers import LiveServer
-from tests.support import PASSWORD
+from tests.support import PASSWORD, make_staff
+from tests.test_scale_out import cluster, pg_app  # noqa: F401  (fixtures)
 from warmline.extensions import db
 from warmline.models import Conversation
 from warmline.models.chat import WAITING
@@ -42,3 +43,23 @@ def test_a_command_line_change_closes_the_open_socket_and_requeues(app, database
         assert requeued == [{"conversation_id": conversation_id, "reason": "peer_signed_out"}]
         assert time.monotonic() - started < CLOSE_WITHIN
         assert peer.http.get(f"{server.url}/api/v1/me", timeout=5).status_code == 401
+
+
+def test_disabling_on_one_process_closes_the_socket_on_the_other(pg_app, cluster, browsers):  # noqa: F811
+    """Two processes sharing PostgreSQL and Redis: an admin on A disables a peer whose
+    console and whose member are on B."""
+    a, b = cluster
+    on_duty_peer(pg_app, "pat")
+    make_staff(pg_app, "ada", "admin")
+    admin, member, peer = browsers(a.url), browsers(b.url), browsers(b.url)
+    assert admin.login("ada", PASSWORD)["ok"] and peer.login("pat", PASSWORD)["ok"] and member.join()["ok"]
+    member.connect()
+    peer.connect()
+    conversation_id = member.call("chat:request", {"topic": "across"})["conversation_id"]
+    assert peer.call("chat:accept", {"conversation_id": conversation_id})["ok"]
+    peer_id = peer.http.get(f"{b.url}/api/v1/me", timeout=5).json()["user"]["id"]
+
+    changed = admin.http.patch(f"{a.url}/api/v1/staff/{peer_id}", json={"enabled": False}, timeout=10)
+    assert changed.status_code == 200 and changed.json()["user"]["enabled"] is False
+    assert peer.disconnected.wait(timeout=CLOSE_WITHIN)
+    assert member.wait_for("chat:requeued", timeout=CLOSE_WITHIN)[0]["reason"] == "peer_signed_out"

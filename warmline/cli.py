@@ -95,6 +95,31 @@ def disable(username: str) -> None:
     click.echo(f"{username}: disabled")
 
 
+@users.command("enable")
+@click.argument("username")
+def enable(username: str) -> None:
+    """Enable a disabled staff account again."""
+    try:
+        accounts.enable_user(accounts.find_staff(username))
+        db.session.commit()
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: enabled")
+
+
+@users.command("reset-mfa")
+@click.argument("username")
+def reset_mfa(username: str) -> None:
+    """Turn off two-factor sign-in for a staff account that lost its device (recovery)."""
+    from warmline.services import mfa
+
+    try:
+        mfa.clear(accounts.find_staff(username))
+    except WarmlineError as error:
+        _fail(error)
+    click.echo(f"{username}: two-factor sign-in reset; they sign in with the password and set it up again")
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
 def demo_load(if_empty: bool) -> None:

@@ -41,6 +41,7 @@ def start_background_work(app: Flask) -> None:
     import logging
 
     from warmline.extensions import db
+    from warmline.realtime import events
     from warmline.services import sweeper
 
     log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def start_background_work(app: Flask) -> None:
             with app.app_context():
                 try:
                     sweeper.run_once()
+                    events.close_ended_sign_ins()
                 except Exception:  # a database hiccup must not end the loop
                     log.exception("sweep failed")
                 finally:

@@ -17,7 +17,7 @@ from warmline.extensions import socketio
 from warmline.logs import audit
 from warmline.permissions import COORDINATORS
 from warmline.realtime import NAMESPACE, rooms
-from warmline.services import chat, presence, supervision
+from warmline.services import chat, mfa, presence, supervision
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -33,6 +33,11 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError(
             WarmlineError("csrf_failed", _("The security token is missing or expired. Reload the page.")).to_dict()
         ) from None
+    if mfa.needs_enrolment(current_user):
+        audit("socket_refused", reason="mfa_enrolment_required")
+        raise ConnectionRefusedError(
+            WarmlineError("mfa_enrolment_required", "Set up two-factor sign-in first.", 403).to_dict()
+        )
     join_room(rooms.user(current_user.id))
     presence.socket_connected(request.sid, current_user.id, current_user.auth_session_id)
     chat.connection_changed(current_user.id)

@@ -16,6 +16,7 @@ from warmline.extensions import db, socketio
 from warmline.models import Outbox
 from warmline.realtime import NAMESPACE, rooms
 from warmline.services import chat, escalations, roster
+from warmline.services.presence import ended_sign_ins_here
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,16 @@ def disconnect_sockets(sids: list[str]) -> None:
     """A revoked session's sockets close at once, on whichever process holds them."""
     for sid in sids:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def close_ended_sign_ins() -> int:
+    """Every process, every sweep: its own sockets whose sign-in ended are closed, whether
+    or not the close sent at revocation arrived."""
+    sids = ended_sign_ins_here()
+    db.session.close()
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    return len(sids)
 
 
 class _QueueFanOut:

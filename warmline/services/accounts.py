@@ -169,15 +169,15 @@ def authenticate_staff(username: str, password: str) -> User:
 
 
 def _enabled_admins_besides(user: User) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == ADMIN, User.disabled_at.is_(None), User.id != user.id)
-        )
-        or 0
-    )
+    # The admins' rows stay locked to the commit (PostgreSQL), so two admins disabling each
+    # other at once cannot both see the other one left.
+    admins = db.session.scalars(
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == ADMIN, User.disabled_at.is_(None))
+        .with_for_update(of=User)
+    ).all()
+    return sum(1 for admin_id in admins if admin_id != user.id)
 
 
 def _keep_an_admin(user: User) -> None:

@@ -163,11 +163,16 @@ def reset(actor: User, target: User) -> None:
     enrol again. Logged."""
     if not actor.has_role(ADMIN):
         raise forbidden("Only an admin resets two-factor sign-in.")
+    clear(target, by=actor.id)
+
+
+def clear(target: User, by: int | None = None) -> None:
+    """The reset itself (also `flask users reset-mfa`, when no admin can sign in)."""
     if target.is_member:
         raise forbidden("Two-factor sign-in is for staff accounts.")
     _clear(target)
     db.session.commit()
-    audit("mfa_reset", user_id=target.id, by=actor.id)
+    audit("mfa_reset", user_id=target.id, by=by)
 
 
 def required() -> bool:

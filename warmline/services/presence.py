@@ -7,8 +7,9 @@ import uuid
 
 import sqlalchemy as sa
 
+from warmline import clock
 from warmline.extensions import db
-from warmline.models import LiveSocket
+from warmline.models import AuthSession, LiveSocket, User
 
 # Tells this server process apart from the others sharing the database.
 PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
@@ -29,3 +30,23 @@ def socket_disconnected(sid: str) -> int | None:
 
 def sockets_of(user_id: int) -> list[str]:
     return list(db.session.scalars(sa.select(LiveSocket.sid).where(LiveSocket.user_id == user_id)))
+
+
+def ended_sign_ins_here(process_id: str = PROCESS_ID) -> list[str]:
+    """This process's sockets whose sign-in is over (revoked, expired, account disabled):
+    the close a revocation sends can be lost (Redis down for a moment), this finds them."""
+    return list(
+        db.session.scalars(
+            sa.select(LiveSocket.sid)
+            .join(AuthSession, AuthSession.id == LiveSocket.auth_session_id)
+            .join(User, User.id == LiveSocket.user_id)
+            .where(
+                LiveSocket.process_id == process_id,
+                sa.or_(
+                    AuthSession.revoked_at.is_not(None),
+                    AuthSession.expires_at <= clock.now(),
+                    User.disabled_at.is_not(None),
+                ),
+            )
+        )
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -80,7 +81,7 @@ def _list_page(error: WarmlineError | None = None, invite: dict[str, Any] | None
         is_admin=current_user.has_role(ADMIN),
         invite=invite,
         error=error,
-        form=request.form if request.method == "POST" else {},
+        form=request.form if request.method == "POST" and error else {},
         checked_roles=_roles_from_form() if request.method == "POST" and error else ["peer"],
     ), status
 
@@ -277,6 +278,7 @@ def _two_factor_page(error: WarmlineError | None = None, codes: list[str] | None
     return render_template(
         "staff/two_factor.html",
         pending_uri=uri,
+        pending_key=parse_qs(urlsplit(uri).query)["secret"][0] if uri else None,
         qr=Markup(mfa.qr_svg(uri)) if uri else None,  # noqa: S704  (segno's SVG of our own URI)
         recovery_codes=codes,
         required=mfa.required(),
