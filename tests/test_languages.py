@@ -112,3 +112,20 @@ def test_cli_sets_a_peers_languages(app, runner):
     assert "speaks en, es" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(User.languages).where(User.username == "pat")) == "en,es"
+
+
+def test_a_fresh_clone_compiles_its_catalogues(tmp_path):
+    """The .mo files are built, not committed: the app builds a missing or stale one."""
+    import shutil
+
+    from babel.support import Translations
+
+    from warmline.i18n import TRANSLATIONS, compile_catalogues
+
+    target = tmp_path / "es" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(TRANSLATIONS / "es/LC_MESSAGES/messages.po", target / "messages.po")
+    compile_catalogues(tmp_path)
+    spanish = Translations.load(str(tmp_path), ["es"])
+    assert spanish.gettext("Quick exit") == "Salida rápida"
+    assert spanish.ngettext("%(num)d reply", "%(num)d replies", 2) == "%(num)d respuestas"
