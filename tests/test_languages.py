@@ -129,3 +129,25 @@ def test_a_fresh_clone_compiles_its_catalogues(tmp_path):
     spanish = Translations.load(str(tmp_path), ["es"])
     assert spanish.gettext("Quick exit") == "Salida rápida"
     assert spanish.ngettext("%(num)d reply", "%(num)d replies", 2) == "%(num)d respuestas"
+
+
+def test_language_order_term_for_the_queue_query(app, new_api):
+    import sqlalchemy as sa
+
+    from warmline.models import Conversation
+
+    with app.app_context():
+        ids = []
+        for language in ("en", "es", "en", "es"):
+            member = User(handle=f"m{len(ids)}", handle_key=f"m{len(ids)}")
+            db.session.add(member)
+            db.session.flush()
+            conversation = Conversation(member_id=member.id, language=language)
+            db.session.add(conversation)
+            db.session.flush()
+            ids.append(conversation.id)
+        db.session.commit()
+        ordered = db.session.scalars(
+            sa.select(Conversation.id).order_by(languages.language_mismatch_sql(["es"]), Conversation.id)
+        ).all()
+        assert ordered == [ids[1], ids[3], ids[0], ids[2]]
