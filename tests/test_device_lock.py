@@ -169,3 +169,20 @@ def test_quick_exit_in_a_chat_tells_the_peer_at_once_and_closes_the_members_sock
         app, namespace="/chat", flask_test_client=api.client, auth={"csrf_token": api.csrf_token}
     )
     assert not again.is_connected("/chat")
+
+
+def test_escape_is_the_quick_exit_on_member_pages_only(app, api, new_api):
+    from tests.chat_support import on_duty_peer
+
+    for path in ["/", "/join", "/forums", "/chat", "/guidelines"]:
+        assert "<body data-member-page" in api.get(path).get_data(as_text=True), path
+    on_duty_peer(app, "pat")
+    peer = new_api()
+    peer.login("pat")
+    for path in ["/console", "/shifts/mine"]:
+        page = peer.get(path).get_data(as_text=True)
+        assert "data-member-page" not in page and 'id="quick-exit"' in page, path
+    from warmline import ROOT
+
+    script = (ROOT / "static/js/site.js").read_text()
+    assert 'hasAttribute("data-member-page")' in script and "keepalive: true" in script

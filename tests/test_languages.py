@@ -112,3 +112,42 @@ def test_cli_sets_a_peers_languages(app, runner):
     assert "speaks en, es" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(User.languages).where(User.username == "pat")) == "en,es"
+
+
+def test_a_fresh_clone_compiles_its_catalogues(tmp_path):
+    """The .mo files are built, not committed: the app builds a missing or stale one."""
+    import shutil
+
+    from babel.support import Translations
+
+    from warmline.i18n import TRANSLATIONS, compile_catalogues
+
+    target = tmp_path / "es" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(TRANSLATIONS / "es/LC_MESSAGES/messages.po", target / "messages.po")
+    compile_catalogues(tmp_path)
+    spanish = Translations.load(str(tmp_path), ["es"])
+    assert spanish.gettext("Quick exit") == "Salida rápida"
+    assert spanish.ngettext("%(num)d reply", "%(num)d replies", 2) == "%(num)d respuestas"
+
+
+def test_language_order_term_for_the_queue_query(app, new_api):
+    import sqlalchemy as sa
+
+    from warmline.models import Conversation
+
+    with app.app_context():
+        ids = []
+        for language in ("en", "es", "en", "es"):
+            member = User(handle=f"m{len(ids)}", handle_key=f"m{len(ids)}")
+            db.session.add(member)
+            db.session.flush()
+            conversation = Conversation(member_id=member.id, language=language)
+            db.session.add(conversation)
+            db.session.flush()
+            ids.append(conversation.id)
+        db.session.commit()
+        ordered = db.session.scalars(
+            sa.select(Conversation.id).order_by(languages.language_mismatch_sql(["es"]), Conversation.id)
+        ).all()
+        assert ordered == [ids[1], ids[3], ids[0], ids[2]]

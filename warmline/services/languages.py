@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from warmline.errors import invalid
 from warmline.extensions import db
 from warmline.i18n import LANGUAGES
-from warmline.models import User
+from warmline.models import Conversation, User
 
 # The languages a peer may declare: those members can use Warmline in.
 SPOKEN = LANGUAGES
@@ -48,6 +49,12 @@ def language_mismatch(language: str | None, speaks: Iterable[str]) -> int:
     continuity, "then a language match, then the longest wait"): 0 when the peer speaks the
     member's language, else 1."""
     return 0 if (language or "en") in set(speaks) else 1
+
+
+def language_mismatch_sql(speaks: Iterable[str]) -> sa.ColumnElement[int]:
+    """`language_mismatch` as an ORDER BY term for the queue query (accept next claims in
+    SQL): `order_by(front, risk desc, ..., language_mismatch_sql(speaks), queued_at)`."""
+    return sa.case((Conversation.language.in_(list(speaks)), 0), else_=1)
 
 
 def prefer_language(

@@ -1,6 +1,6 @@
 """A browser locked by a quick exit shows the unlock screen before anything else, and the
-API answers 423 `locked` (contract, "Pages"); the account page's PIN and "stay signed in on
-this device" settings live here too."""
+API answers 423 `locked` (contract, "Pages"). The account page's forms about this device
+(PIN, "stay signed in on this device") and deleting the account post here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.permissions import MEMBERS, public, roles_required
-from warmline.services import device_lock, member_account
+from warmline.services import accounts, device_lock, member_account
 from warmline.web.auth import account_page
 
 bp = Blueprint("lock", __name__)
@@ -23,13 +23,13 @@ OPEN_WHEN_LOCKED = frozenset(
 )
 
 
-def locked_sign_in():  # noqa: ANN201  (accounts.SignIn | None)
+def locked_sign_in() -> accounts.SignIn | None:
     """The locked sign-in behind this request's cookie, if any (found by the user loader)."""
     current_user._get_current_object()  # noqa: SLF001  (runs the loader once)
     return g.get("locked_sign_in")
 
 
-def locked_error(sign_in) -> WarmlineError:  # noqa: ANN001
+def locked_error(sign_in: accounts.SignIn) -> WarmlineError:
     return WarmlineError(
         "locked",
         _("This device is locked. Unlock it with your PIN or recovery code."),
@@ -44,7 +44,7 @@ def _safe_path(target: str | None) -> str:
     return target
 
 
-def unlock_screen(sign_in, error: WarmlineError | None = None, status: int = 200):  # noqa: ANN001, ANN201
+def unlock_screen(sign_in: accounts.SignIn, error: WarmlineError | None = None, status: int = 200) -> tuple[str, int]:
     next_path = _safe_path(request.form.get("next") if request.method == "POST" else request.full_path.rstrip("?"))
     state = device_lock.lock_state(sign_in.user)
     return render_template("auth/unlock.html", state=state, error=error, next_path=next_path), status
