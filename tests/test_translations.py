@@ -14,9 +14,18 @@ from warmline import ROOT
 
 TEMPLATES = ROOT / "templates"
 SPANISH = ROOT / "warmline/translations/es/LC_MESSAGES/messages.po"
-# Staff pages may stay English (they say so with an empty body_attrs block), and the staff
-# sign-in page is for staff.
-STAFF_ONLY = {"auth/login.html", "shifts/_shift_fields.html"}
+# Staff pages may stay English (they mark themselves: body_attrs is data-staff-page), and so
+# may the parts only they include and the staff sign-in page.
+STAFF_ONLY = {
+    "auth/login.html",
+    "shifts/_shift_fields.html",
+    "billing/_payer_fields.html",
+    "chat/_note_codes.html",
+    "peer_tools/_monitor_sessions.html",
+    "peer_tools/_resource_fields.html",
+    "reports/_headline.html",
+    "staff/_expiring.html",
+}
 # Python modules whose messages members read (errors, notices, system messages).
 MEMBER_MODULES = [
     "warmline/errors.py",
@@ -42,7 +51,7 @@ MEMBER_MODULES = [
 # Not words to translate: names, numbers, symbols, the key's name.
 ALLOWED = {"Warmline", "English", "Español", "(Esc)", "GentleOtter42"}
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-STAFF_PAGE = re.compile(r"{%\s*block body_attrs\s*%}\s*{%\s*endblock\s*%}")
+STAFF_PAGE = re.compile(r"{%\s*block body_attrs\s*%}\s*data-staff-page\s*{%\s*endblock\s*%}")
 
 
 def member_templates() -> list[Path]:
