@@ -247,9 +247,12 @@ def _clause_before(text: str, start: int) -> str:
     return re.split(r"[,;.!?]", text[:start])[-1].strip()
 
 
+_NEGATION = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(n) for n in NEGATIONS) + r")(?![\w'])")
+
+
 def _negated(text: str, start: int) -> bool:
     window = " ".join(_clause_before(text, start).split()[-NEGATION_WINDOW - 1 :])
-    return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", window) for n in NEGATIONS)
+    return _NEGATION.search(window) is not None
 
 
 def _about_someone_else(text: str, start: int) -> bool:
@@ -273,11 +276,13 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     past and third-person rules."""
     normalised = normalise(text)
     patterns = _DEFAULT + (_compile(extra) if extra else [])
-    figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
+    figurative_spans: list[tuple[int, int]] | None = None  # found at the first match only
     best, matches = 0, []
     for level, pattern in patterns:
         for match in pattern.finditer(normalised):
             start, end = match.span()
+            if figurative_spans is None:
+                figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
             if any(a <= start < b or a < end <= b for a, b in figurative_spans):
                 continue
             rank = LEVELS.index(level)
