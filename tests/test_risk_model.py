@@ -218,6 +218,22 @@ def test_under_gevent_the_score_runs_on_the_hubs_threadpool_and_applies_on_the_l
     assert seen["score_thread"] != threading.get_ident()  # scored off it
 
 
+def test_under_gevent_a_forum_post_is_scored_off_the_loop(app, monkeypatch):
+    import gevent
+
+    app.config["ASYNC_MODE"] = "gevent"
+    threads = []
+    real = risk.assess
+    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+
+    def request():  # a request's greenlet, with its own app context as under gunicorn
+        with app.app_context():
+            return risk.assess_here("I want to kill myself")
+
+    result = gevent.spawn(request).get(timeout=10)
+    assert result.level == "high" and threads and threads[0] != threading.get_ident()
+
+
 def test_a_failing_score_is_logged_and_not_pending(app, caplog):
     def score():
         raise RuntimeError("boom")

@@ -339,13 +339,16 @@ def assess(
 
 
 def assess_here(text: str) -> Assessment:
-    """`assess` with the app's settings."""
+    """`assess` with the app's settings, off the event loop (warmline/risk/worker.py)."""
     from flask import current_app, has_app_context
+
+    from warmline.risk import worker
 
     if not has_app_context():
         return assess(text)
-    config = current_app.config
-    return assess(text, config.get("RISK_EXTRA_PHRASES"), config.get("RISK_MODEL_PATH"))
+    app = current_app._get_current_object()  # noqa: SLF001
+    extra, path = app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+    return worker.off_loop(app, lambda: assess(text, extra, path))
 
 
 def level_of(text: str) -> str:
