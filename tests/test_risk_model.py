@@ -196,3 +196,48 @@ def test_peer_messages_are_not_scored(app, scene, with_tiny_model):  # noqa: F81
     assert answer["ok"] and worker.wait_idle()
     with app.app_context():
         assert db.session.get(Conversation, cid).risk == "none"
+
+
+def test_under_gevent_the_score_runs_on_the_hubs_threadpool_and_applies_on_the_loop(app):
+    import gevent
+
+    app.config["ASYNC_MODE"] = "gevent"
+    seen = {}
+
+    def score():
+        seen["score_thread"] = threading.get_ident()
+        return "high"
+
+    def apply(result):
+        seen["applied"] = (result, threading.get_ident())
+
+    worker.submit(app, score, apply)
+    gevent.wait(timeout=10)  # runs the hub until the greenlet is done
+    assert worker.wait_idle(0)
+    assert seen["applied"] == ("high", threading.get_ident())  # back on the loop's thread
+    assert seen["score_thread"] != threading.get_ident()  # scored off it
+
+
+def test_under_gevent_a_forum_post_is_scored_off_the_loop(app, monkeypatch):
+    import gevent
+
+    app.config["ASYNC_MODE"] = "gevent"
+    threads = []
+    real = risk.assess
+    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+
+    def request():  # a request's greenlet, with its own app context as under gunicorn
+        with app.app_context():
+            return risk.assess_here("I want to kill myself")
+
+    result = gevent.spawn(request).get(timeout=10)
+    assert result.level == "high" and threads and threads[0] != threading.get_ident()
+
+
+def test_a_failing_score_is_logged_and_not_pending(app, caplog):
+    def score():
+        raise RuntimeError("boom")
+
+    worker.submit(app, score, lambda result: None)
+    assert worker.wait_idle()
+    assert "risk scoring failed" in caplog.text

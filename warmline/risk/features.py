@@ -27,18 +27,36 @@ def normalise(text: str) -> str:
     return _REPEATS.sub(r"\1\1", folded)
 
 
-def grams(text: str) -> set[str]:
-    tokens = _TOKEN.findall(normalise(text))
+def word_grams(tokens: list[str]) -> set[str]:
     out = {"w:" + t for t in tokens}
     out.update("b:" + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
     out.update("t:" + a + " " + b + " " + c for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False))
-    joined = " " + " ".join(tokens) + " "
-    for n in CHAR_NGRAMS:
-        out.update("c:" + joined[i : i + n] for i in range(len(joined) - n + 1))
     return out
+
+
+def _char_ids(joined: str) -> np.ndarray:
+    """Bucket ids of the character n-grams, hashed in one vectorised pass (a polynomial hash
+    of the code points, then a 64-bit mix): a Python call per n-gram was most of the cost."""
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts = []
+    with np.errstate(over="ignore"):
+        for n in CHAR_NGRAMS:
+            count = len(codes) - n + 1
+            if count <= 0:
+                continue
+            h = np.full(count, n, dtype=np.uint64)
+            for j in range(n):
+                h = h * np.uint64(1000003) + codes[j : j + count]
+            h ^= h >> np.uint64(29)
+            h *= np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(32)
+            parts.append((h & np.uint64(DIMS - 1)).astype(np.int64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def hashed(text: str) -> np.ndarray:
     """The sorted, distinct bucket ids of the text's n-grams (each counts once)."""
-    ids = {zlib.crc32(g.encode()) & (DIMS - 1) for g in grams(text)}
-    return np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))
+    tokens = _TOKEN.findall(normalise(text))
+    words = np.fromiter((zlib.crc32(g.encode()) & (DIMS - 1) for g in word_grams(tokens)), dtype=np.int64)
+    ids = np.sort(np.concatenate([words, _char_ids(" " + " ".join(tokens) + " ")]))
+    return ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids

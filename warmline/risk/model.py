@@ -57,24 +57,21 @@ class Model:
         self.examples = examples
         self.meta = meta
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
+        self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
 
     # Scoring -----------------------------------------------------------------------------
 
-    def positions(self, text: str) -> np.ndarray:
-        """Row positions of the text's n-grams that the model knows, as its unit vector's support."""
-        ids = features.hashed(text)
-        at = np.searchsorted(self.rows, ids)
-        at = np.minimum(at, len(self.rows) - 1)
-        return at[self.rows[at] == ids]
-
-    def logits(self, text: str) -> np.ndarray:
+    def positions(self, text: str) -> tuple[np.ndarray, int]:
+        """Row positions of the text's n-grams that the model knows, and how many it has."""
         ids = features.hashed(text)
         at = np.minimum(np.searchsorted(self.rows, ids), len(self.rows) - 1)
-        known = at[self.rows[at] == ids]
+        return at[self.rows[at] == ids], len(ids)
+
+    def logits(self, text: str) -> np.ndarray:
+        known, count = self.positions(text)
         # Normalised over all the text's n-grams, as in training, unknown ones included.
-        scale = 1.0 / np.sqrt(max(len(ids), 1))
-        return self.weights[known].sum(axis=0) * scale + self.bias
+        return self.weights[known].sum(axis=0) / np.sqrt(max(count, 1)) + self.bias
 
     def predict(self, text: str) -> Prediction:
         z = self.logits(text)
@@ -94,15 +91,19 @@ class Model:
         return _level(thresholds, p.risky, p.imminent, p.moderate)
 
     def nearest(self, text: str, category: str | None = None, k: int = 3) -> list[str]:
-        """The k training lines most like the text (cosine over n-grams), of one category."""
+        """The k training lines most like the text (cosine over n-grams), of one category:
+        through the training lines' n-grams by column, only the text's columns are read."""
         ex = self.examples
-        query = np.zeros(len(self.rows), dtype=np.float32)
-        query[self.positions(text)] = 1.0
-        contributions = ex["data"].astype(np.float32) * query[ex["indices"]]
-        sims = np.add.reduceat(np.append(contributions, 0.0), ex["indptr"][:-1]) if len(contributions) else None
-        if sims is None:
-            return []
-        sims = np.where(np.diff(ex["indptr"]) > 0, sims, 0.0)
+        if self._by_column is None:
+            order = np.argsort(ex["indices"], kind="stable")
+            rows_of = np.repeat(np.arange(len(ex["indptr"]) - 1), np.diff(ex["indptr"]))
+            starts = np.searchsorted(ex["indices"][order], np.arange(len(self.rows) + 1))
+            self._by_column = (starts, rows_of[order], ex["data"][order].astype(np.float32))
+        starts, rows, data = self._by_column
+        known, _ = self.positions(text)
+        lengths = starts[known + 1] - starts[known]
+        picked = np.repeat(starts[known] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        sims = np.bincount(rows[picked], weights=data[picked], minlength=len(ex["texts"]))
         if category is not None:
             sims = np.where(ex["categories"] == category, sims, -1.0)
         order = np.argsort(-sims, kind="stable")[:k]

@@ -4,7 +4,9 @@
 the event loop and then `apply(result)` in an app context. Under gevent a greenlet hands
 `score` to the hub's threadpool (a real thread, so the loop keeps serving sockets) and
 applies the result back on the loop; in threading mode one worker thread does both.
-`wait_idle()` lets tests wait for every pending score without sleeping."""
+`wait_idle()` lets tests wait for every pending score without sleeping. `off_loop(app, fn)`
+is the same hand-off for a caller that needs the result now (a forum post, scored before it
+is published)."""
 
 from __future__ import annotations
 
@@ -75,6 +77,16 @@ def submit(app: Flask, score: Callable[[], Any], apply: Callable[[Any], None]) -
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk")
     _executor.submit(_threaded, app, score, apply)
+
+
+def off_loop(app: Flask, fn: Callable[[], Any]) -> Any:
+    """`fn()` now, but under gevent on the hub's threadpool: the calling greenlet waits, the
+    loop goes on serving everyone else (a long forum post takes tens of milliseconds)."""
+    if app.config.get("ASYNC_MODE") == "gevent":
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(fn)
+    return fn()
 
 
 def wait_idle(timeout: float = 10.0) -> bool:

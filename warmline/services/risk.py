@@ -42,16 +42,16 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(going to|gonna|will) (end it|end things|end everything)( all)? (tonight|today|now)",
         r"(have|got|holding|bought) (a|the|my dad's|my) (gun|rope|noose|razor|pills) "
         r"(ready|here|with me|right here|in my hand)",
-        r"(i have|i've got|i got) (a|the) (gun|rope|noose)",
+        r"(i have|i've got|i got) (a|the) (gun|rope|noose)(?! (license|licence|permit|safe|for hunting))",
         r"(standing|sitting) (on|at) (the|a) (bridge|ledge|roof|edge|tracks)",
-        r"(this is|these are) my (last|final) (message|words|goodbye)",
+        r"(this is|these are) my (last|final) (message|words|goodbye)(?! (before|of the day|for today|for now))",
         r"(writing|wrote|written|left) (my|a) (suicide|goodbye) note",
         r"(overdosed|od'd|overdosing)",
         r"(cut|cutting|slit) (too deep|my wrists?)",
         r"(bleeding|blood) (a lot|everywhere|won't stop)",
         r"(say|saying) goodbye (to everyone|forever)",
         r"won't be (here|alive) (tomorrow|by morning|much longer)",
-        r"(about to|ready to|going to) (jump|pull the trigger|hang myself|do it)",
+        r"(about to|ready to|going to) (jump(?! (in|into|on|rope)\b)|pull the trigger|hang myself|do it)",
     ),
     "high": (
         r"(kill|killing|kms|hang|hanging|shoot|shooting|drown|drowning) myself",
@@ -73,7 +73,7 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(want|wish) to disappear forever",
         r"wish i (was|were) dead",
         r"wish i (could )?(just )?(disappear forever|not wake up|never wake up)",
-        r"(better off|be better) (dead|without me)",
+        r"better off dead",
         r"no (reason|point) (to|in) (go on |keep )?(live|living|going on|being alive)",
         r"(don't|do not|dont) want to (live|be alive|be here anymore|exist|wake up)",
         r"end it all",
@@ -93,6 +93,7 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"worthless",
         r"(feel|feeling|am|i'm) (trapped|empty inside|like a burden)",
         r"(a|such a) burden",
+        r"(better off|be better|be happier|be fine) without me",
         r"giving up on (everything|life)",
         r"(my )?(friend|brother|sister|son|daughter|partner|mom|dad|mum) (is|says|said|might|wants to) "
         r"(suicidal|kill (himself|herself|themselves)|end (his|her|their) life)",
@@ -139,6 +140,10 @@ NEGATIONS = (
     "quit",
     "no plans",
     "no intention",
+    "no thoughts of",
+    "haven't",
+    "havent",
+    "hasn't",
 )
 NEGATION_WINDOW = 3
 # Figurative uses of dying and killing ("this homework is killing me").
@@ -155,6 +160,11 @@ FIGURATIVE = (
     r"deadline",
     r"die (my|her|his|their|the) (hair|shirt|clothes)",
     r"take my life back",
+    r"(die|dying) (of|from) (laughter|laughing|cringe|embarrassment|boredom|shame)",
+    r"(going to|gonna) die if",
+    r"self[- ]harm free",
+    r"cut myself (shaving|cooking|chopping|on)",
+    r"(pills|meds)\b.{0,40}\b(pharmacy|prescription|organizer|organiser|refill)",
     r"die (old|of old age)",
     r"(bridge|ledge|roof|edge)\b.{0,30}\b(photos?|pictures?|view|sunset|fishing|walk)",
 )
@@ -174,12 +184,15 @@ PAST_CUES = (
     "since my last",
     "i survived",
     "clean for",
+    "last year",
+    "in a long time",
+    "much better now",
 )
 # A subject just before the phrase that is someone else: concern for them, not the writer's own risk.
 THIRD_PERSON_SUBJECT = re.compile(
-    r"\b(he|she|they|he'd|she'd|they'd|someone( who)?|"
+    r"\b(he|she|they|he'd|she'd|they'd|someone( who)?|(a|my) friend of mine|"
     r"my (friend|brother|sister|son|daughter|partner|mom|mum|dad|husband|wife|kid)( said| says)?( he'd| she'd)?)\b"
-    r"( (is|was|might|may|could|says|said|seems|feels|keeps))*( be| being)?$"
+    r"( (is|was|might|may|could|says|said|seems|feels|keeps|wants to|want to|has|had|is going to))*( be| being)?$"
 )
 
 
@@ -234,9 +247,12 @@ def _clause_before(text: str, start: int) -> str:
     return re.split(r"[,;.!?]", text[:start])[-1].strip()
 
 
+_NEGATION = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(n) for n in NEGATIONS) + r")(?![\w'])")
+
+
 def _negated(text: str, start: int) -> bool:
     window = " ".join(_clause_before(text, start).split()[-NEGATION_WINDOW - 1 :])
-    return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", window) for n in NEGATIONS)
+    return _NEGATION.search(window) is not None
 
 
 def _about_someone_else(text: str, start: int) -> bool:
@@ -260,11 +276,13 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     past and third-person rules."""
     normalised = normalise(text)
     patterns = _DEFAULT + (_compile(extra) if extra else [])
-    figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
+    figurative_spans: list[tuple[int, int]] | None = None  # found at the first match only
     best, matches = 0, []
     for level, pattern in patterns:
         for match in pattern.finditer(normalised):
             start, end = match.span()
+            if figurative_spans is None:
+                figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
             if any(a <= start < b or a < end <= b for a, b in figurative_spans):
                 continue
             rank = LEVELS.index(level)
@@ -288,13 +306,17 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     return Assessment(LEVELS[best], tuple(dict.fromkeys(matches)))
 
 
+_unloadable: set[str] = set()
+
+
 def _model(path: str | None) -> Model | None:
-    if not path:
+    if not path or path in _unloadable:
         return None
     try:
         return model.cached(Path(path))
-    except (OSError, ValueError):  # a missing or stale file: the rules still run
+    except (OSError, ValueError):  # a missing or stale file: the rules still run (said once)
         log.exception("risk model not loaded; rules only")
+        _unloadable.add(path)
         return None
 
 
@@ -317,13 +339,16 @@ def assess(
 
 
 def assess_here(text: str) -> Assessment:
-    """`assess` with the app's settings."""
+    """`assess` with the app's settings, off the event loop (warmline/risk/worker.py)."""
     from flask import current_app, has_app_context
+
+    from warmline.risk import worker
 
     if not has_app_context():
         return assess(text)
-    config = current_app.config
-    return assess(text, config.get("RISK_EXTRA_PHRASES"), config.get("RISK_MODEL_PATH"))
+    app = current_app._get_current_object()  # noqa: SLF001
+    extra, path = app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+    return worker.off_loop(app, lambda: assess(text, extra, path))
 
 
 def level_of(text: str) -> str:
