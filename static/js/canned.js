@@ -114,6 +114,13 @@
   }
 
   load();
+  // An ended conversation has no reply box: its picker goes with it.
+  if (W.console) {
+    W.console.hub.on("pane:ended", function (id) {
+      var picker = document.querySelector("#pane-" + id + " .canned-picker");
+      if (picker) { picker.hidden = true; }
+    });
+  }
   Array.prototype.forEach.call(panesRoot.children, attach);
   new MutationObserver(function (changes) {
     changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, attach); });
