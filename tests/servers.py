@@ -17,7 +17,7 @@ import socketio
 from tests.support import free_port
 from warmline import ROOT
 
-START_TIMEOUT = 30
+START_TIMEOUT = 90  # a bound, not a wait: on a loaded machine migrating and booting takes a while
 
 
 class LiveServer:

@@ -104,6 +104,13 @@
   }
 
   load();
+  // An ended conversation has no reply box: its picker goes with it.
+  if (W.console) {
+    W.console.hub.on("pane:ended", function (id) {
+      var picker = document.querySelector("#pane-" + id + " .canned-picker");
+      if (picker) { picker.hidden = true; }
+    });
+  }
   W.eachPane(panesRoot, attach);
   W.cannedReplies = { reload: load };
 })();

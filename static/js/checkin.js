@@ -34,7 +34,7 @@
     }).then(function (r) { return r.json(); }).then(function (body) {
       var status = $("checkin-status");
       if (!body.ok) { status.textContent = body.error.message; return; }
-      var when = new Date(body.checkin.due_at).toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit" });
+      var when = new Date(body.checkin.due_at).toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit", timeZone: W.time.zone });
       status.textContent = status.getAttribute("data-done").replace("{when}", when);
       form.querySelector("button[type=submit]").disabled = true;
     });

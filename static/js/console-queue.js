@@ -7,11 +7,13 @@
   if (!C) { return; }
   var $ = function (id) { return document.getElementById(id); };
   var seen = null;  // conversation ids already announced (null until the first list)
+  var LANGUAGE_NAMES = { en: "English", es: "Spanish (español)" };
 
   function describe(item) {
     var parts = [item.topic || "(no topic)", "waiting " + W.time.since(item.waiting_since)];
     if (item.risk !== "none") { parts.push("risk: " + item.risk); }
     if (item.returned) { parts.push("returned"); }
+    if (item.language && item.language !== "en") { parts.push(LANGUAGE_NAMES[item.language] || item.language); }
     if (item.stepped_away) { parts.push("stepped away " + W.time.since(item.stepped_away_since) + " ago"); }
     else if (item.connected === false) { parts.push("connection lost just now"); }
     return parts.join(" · ");

@@ -76,6 +76,14 @@
     after.insertAdjacentElement("afterend", sharePanel(pane));
   }
 
+  // Nothing more can be shared once the conversation has ended.
+  if (W.console) {
+    W.console.hub.on("pane:ended", function (id) {
+      var panel = paneOf(id) && paneOf(id).querySelector(".share-resource");
+      if (panel) { panel.hidden = true; }
+    });
+  }
+
   // At the end, every card this peer shared is on the note's referral line (also after a
   // reload, when the line the server filled in is not in the form).
   socket.on("chat:ended", function (data) {
@@ -122,7 +130,7 @@
     var li = document.createElement("li");
     li.className = "queue-item checkin";
     var text = document.createElement("span");
-    text.textContent = "Check-in · " + (c.member_handle || "member") + " · due " + new Date(c.due_at).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" }) +
+    text.textContent = "Check-in · " + (c.member_handle || "member") + " · due " + W.time.words(c.due_at) +
       (c.earlier_peer ? " · after a chat with " + c.earlier_peer : "");
     li.appendChild(text);
     if (c.handoff_note) {
@@ -191,7 +199,7 @@
     var form = document.createElement("form");
     form.className = "stack checkin-handoff";
     var label = document.createElement("label");
-    label.textContent = "The member asked for a check-in (" + new Date(data.due_at).toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit" }) +
+    label.textContent = "The member asked for a check-in (" + W.time.words(data.due_at) +
       "). Hand-off note for the peer who checks in:";
     var area = document.createElement("textarea");
     area.rows = 2;
@@ -210,7 +218,9 @@
         status.textContent = body.ok ? "Saved." : body.error.message;
       });
     });
-    pane.appendChild(form);
+    // Beside the contact note (the context column), not under the conversation.
+    var note = pane.querySelector(".note-form");
+    if (note) { note.insertAdjacentElement("afterend", form); } else { pane.appendChild(form); }
   });
 
   W.eachPane(panesRoot, attach);
