@@ -88,6 +88,9 @@ TUNABLE = (
     "FORUM_NEW_MEMBER_HOLD",
     "FORUM_FLAGS_TO_HIDE",
     "FORUM_LINK_HOLD",
+    "SIGNIN_FREE_FAILURES",
+    "SIGNIN_BACKOFF_BASE_SECONDS",
+    "SIGNIN_BACKOFF_MAX_SECONDS",
 )
 
 
@@ -165,6 +168,10 @@ DEFAULTS: dict[str, object] = {
     "FORUM_EDIT_MINUTES": 30,
     "FORUM_PAGE_SIZE": 25,
     "FORUM_CLAIM_MINUTES": 15,
+    # Sign-in backoff per account (warmline/services/signin_backoff.py).
+    "SIGNIN_FREE_FAILURES": 5,
+    "SIGNIN_BACKOFF_BASE_SECONDS": 1,
+    "SIGNIN_BACKOFF_MAX_SECONDS": 300,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
 }

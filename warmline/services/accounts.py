@@ -19,7 +19,7 @@ from warmline.extensions import db
 from warmline.logs import audit
 from warmline.models import AuthSession, LiveSocket, User, UserRole
 from warmline.models.accounts import STAFF_ROLES
-from warmline.services import handles
+from warmline.services import handles, signin_backoff
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 256
 USERNAME_PATTERN = "letters, digits, '_', '-' or '.', 3 to 64 characters"
@@ -284,11 +284,18 @@ def recover(handle: str, recovery_code: str) -> tuple[User, str, str]:
 
 
 def sign_in(username: str, password: str) -> tuple[User, str]:
+    """Every staff sign-in route comes here, so the per-account backoff holds for all."""
+    signin_backoff.check(username)
     try:
         user = authenticate_staff(username, password)
-    except WarmlineError:
+    except WarmlineError as error:
         audit("login_failed")
+        delay = signin_backoff.failed(username)
+        if delay:
+            message = f"{error.message} Please wait {delay} seconds before the next try."
+            raise WarmlineError(error.code, message, error.status, **error.extra, retry_after=delay) from None
         raise
+    signin_backoff.clear(username)
     token = start_session(user)
     db.session.commit()
     audit("login_succeeded", user_id=user.id)
