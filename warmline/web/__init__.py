@@ -11,6 +11,8 @@ from warmline.web import errors, filters, navigation
 def init_app(app: Flask) -> None:
     from warmline.web import api, auth, chat, escalations, forum, home, shifts
 
+    # Before any route is added: every <int:...> is bounded by the database's INTEGER.
+    app.url_map.converters["int"] = validation.BoundedIntConverter
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(shifts.bp)
