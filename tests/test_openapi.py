@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.payer.support import TEST_PHI_KEY, enrol, make_payer
 from tests.support import Api, make_staff
 from warmline import ROOT
 
@@ -59,12 +60,15 @@ def test_errors_share_one_component_and_every_operation_answers_it():
 
 @pytest.fixture
 def signed_in(app, new_api):
-    """Someone who holds every staff role, with a forum and a thread to act on."""
+    """Someone who holds every staff role, with a forum and a thread to act on, and payer
+    features on (a PHI key) with a payer and an enrolment, so the payer routes run for real."""
     from warmline.services import forums
 
-    make_staff(app, "root", "peer", "moderator", "coordinator", "admin")
+    app.config["PHI_KEY"] = TEST_PHI_KEY
+    root = make_staff(app, "root", "peer", "moderator", "coordinator", "admin", "billing")
     with app.app_context():
         forums.create_forum("daily-check-in", "Daily check-in")
+        enrol(root, make_payer())
     api: Api = new_api()
     api.login("root")
     api.post("/api/v1/forums/daily-check-in/threads", {"title": "hello", "body": "first"})
