@@ -1,6 +1,6 @@
-"""Every /chat event, fed arbitrary payloads (Hypothesis) from a member and from a peer in a
-live conversation: the ack is always `{"ok": true, ...}` or the contract's error shape, and
-never a server error."""
+"""Every /chat event, fed arbitrary payloads (Hypothesis) from a member, a peer in a live
+conversation and a coordinator (who may monitor it): the ack is always `{"ok": true, ...}` or
+the contract's error shape, and never a server error."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.chat_support import Socket, on_duty_peer
+from tests.support import make_staff
 from tests.test_chat import start_conversation
 
 FIELD_NAMES = [
@@ -29,6 +30,9 @@ FIELD_NAMES = [
     "resource_id",
     "to_peer_id",
     "note",
+    "open",
+    "in_danger",
+    "same_peer",
 ]
 # Any text, lone surrogates included (JSON can carry them, no database can store them).
 TEXT = st.text(st.characters() | st.characters(categories=["Cs"]), max_size=40) | st.sampled_from(
@@ -59,21 +63,30 @@ def assert_contract_shaped(event: str, payload: Any, ack: Any) -> None:
 
 def test_every_event_answers_any_payload_in_the_contract_shape(app, api, new_api):
     from warmline.realtime.protocol import FIELDS, REGISTRY
+    from warmline.services import resources
 
+    # Every field some event reads is among the names the untyped payloads draw on.
+    assert {name for names in FIELDS.values() for name in names} <= set(FIELD_NAMES)
     api.join()
     member = Socket(app, api)
     on_duty_peer(app, "pat")
     peer_api = new_api()
     peer_api.login("pat")
     peer = Socket(app, peer_api)
+    make_staff(app, "cory", "coordinator")
+    coordinator_api = new_api()
+    coordinator_api.login("cory")
+    sockets = {"member": member, "peer": peer, "coordinator": Socket(app, coordinator_api)}
     conversation_id = start_conversation(member, peer)
+    with app.app_context():
+        resource_id = resources.create({"name": "Warm line", "category": "crisis"}).id
     events = sorted(REGISTRY)
+    live = {"conversation_id": conversation_id, "resource_id": resource_id}
 
     def shaped(event: str) -> st.SearchStrategy[dict[str, Any]]:
-        """The event's own fields with odd values, most naming the live conversation."""
-        values = {name: SCALARS for name in FIELDS[event]}
-        if "conversation_id" in values:
-            values["conversation_id"] = st.just(conversation_id) | SCALARS
+        """The event's own fields with odd values, most naming the live conversation (and a
+        real resource)."""
+        values = {name: st.just(live[name]) | SCALARS if name in live else SCALARS for name in FIELDS[event]}
         return st.fixed_dictionaries({}, optional=values)
 
     cases = st.sampled_from(events).flatmap(lambda e: st.tuples(st.just(e), shaped(e) | PAYLOADS))
@@ -85,21 +98,22 @@ def test_every_event_answers_any_payload_in_the_contract_shape(app, api, new_api
     message = {"conversation_id": conversation_id, "client_id": "c1"}
     examples += [("message:send", {**message, "body": body}) for body in ("x\ud800", "a\x00b", "\u202e" * 3)]
 
-    @given(case=cases, as_peer=st.booleans())
+    @given(case=cases, sender=st.sampled_from(sorted(sockets)))
     @settings(
-        max_examples=500,
+        max_examples=600,
         deadline=None,
         derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def run(case: tuple[str, Any], as_peer: bool) -> None:
+    def run(case: tuple[str, Any], sender: str) -> None:
         event, payload = case
-        socket = peer if as_peer else member
-        ack = socket.call(event, payload)
+        ack = sockets[sender].call(event, payload)
         assert_contract_shaped(event, payload, ack)
-        socket.events("message:new")  # drain what the calls made arrive
+        for socket in sockets.values():
+            socket.events("message:new")  # drain what the calls made arrive
 
     for case in examples:
-        run = example(case=case, as_peer=False)(example(case=case, as_peer=True)(run))
+        for sender in sockets:
+            run = example(case=case, sender=sender)(run)
     run()
