@@ -20,7 +20,20 @@ errorlog = "-"
 
 
 def post_worker_init(worker):  # noqa: ANN001, ARG001
+    # Here, not at the top: the worker has patched the standard library by now.
+    import logging
+
+    import gevent
+
+    from warmline.logs import JsonFormatter, ScrubAddresses, ServerErrorLog
     from warmline.realtime import start_background_work
     from wsgi import app
+
+    # The worker's error log ("Invalid request from ip=...") as JSON, without addresses; a
+    # greenlet's failure, printed with its socket and the client's address, likewise.
+    for handler in logging.getLogger("gunicorn.error").handlers:
+        handler.setFormatter(JsonFormatter())
+        handler.addFilter(ScrubAddresses())
+    gevent.get_hub().exception_stream = ServerErrorLog("gevent.hub")
 
     start_background_work(app)

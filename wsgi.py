@@ -32,16 +32,23 @@ def stop_gracefully() -> None:
 
 
 if __name__ == "__main__":
+    server_options = {}
     if os.environ["WARMLINE_ASYNC_MODE"] == "gevent":
         import signal
 
         import gevent
 
+        from warmline.logs import ServerErrorLog
+
         gevent.signal_handler(signal.SIGTERM, stop_gracefully)
         gevent.signal_handler(signal.SIGINT, stop_gracefully)
+        # gevent's server and hub print client addresses to stderr ("(from ('1.2.3.4', 5678))
+        # Invalid HTTP method" on websocket closes): they go to the JSON log without them.
+        server_options["error_log"] = ServerErrorLog()
+        gevent.get_hub().exception_stream = ServerErrorLog("gevent.hub")
     host = os.environ.get("WARMLINE_HOST", "127.0.0.1")
     port = int(os.environ.get("WARMLINE_PORT", "5000"))
     start_background_work(app)
     print(f"Warmline serving on http://{host}:{port}", flush=True)
     # log_output=False: the server's own access log would print client addresses.
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True, **server_options)

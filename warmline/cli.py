@@ -45,6 +45,16 @@ def create_user(username: str, password: str, roles: tuple[str, ...], handle: st
     click.echo(f"created {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
 
 
+@users.command("clear-backoff")
+@click.argument("username")
+def clear_backoff(username: str) -> None:
+    """Let USERNAME sign in again at once after failed attempts (the per-account backoff)."""
+    from warmline.services import signin_backoff
+
+    signin_backoff.clear(username)
+    click.echo(f"cleared the sign-in backoff of {username}")
+
+
 @users.command("set-roles")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -18,6 +19,57 @@ request_log = logging.getLogger("warmline.request")
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+# A client address as libraries print it: ('1.2.3.4', 5678), 1.2.3.4, [::1]:80, 2001:db8::1.
+_ADDRESS = re.compile(
+    r"\(\s*'[^']*'\s*,\s*\d+[^)]*\)"  # a socket address tuple, IPv4 or IPv6
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # dotted IPv4, maybe with a port
+    r"|\[?(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:.])\]?(?::\d+)?"  # IPv6
+)
+ADDRESS_MASK = "<address>"
+
+
+def scrub_addresses(text: str) -> str:
+    """Any IP address (and socket address tuple) in a library's message becomes <address>."""
+    return _ADDRESS.sub(ADDRESS_MASK, text)
+
+
+class ScrubAddresses(logging.Filter):
+    """On the one handler every log line goes through: no library's message keeps a client
+    address (werkzeug, engineio, geventwebsocket, gunicorn, gevent's server)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("warmline."):
+            return True  # ours never take an address; their ids and hashes stay as they are
+        record.msg, record.args = scrub_addresses(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub_addresses(record.exc_text)
+            record.exc_info = None
+        return True
+
+
+class ServerErrorLog:
+    """A file-like `error_log` for gevent's WSGI server (and its hub's error stream): each
+    line it writes (e.g. "(from ('1.2.3.4', 5678)) Invalid HTTP method") becomes a JSON log
+    line without the address."""
+
+    def __init__(self, name: str = "gevent.server") -> None:
+        self.log = logging.getLogger(name)
+
+    def write(self, data: str) -> None:
+        for line in str(data).splitlines():
+            if line.strip():
+                self.log.warning(scrub_addresses(line))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -29,6 +81,8 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
         return json.dumps(entry, default=str)
 
 
@@ -37,6 +91,7 @@ def configure(level: int = logging.INFO) -> None:
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
+        handler.addFilter(ScrubAddresses())
         root.addHandler(handler)
     root.setLevel(level)
     # Their request lines carry the client address; ours replace them.

@@ -89,6 +89,18 @@ class SafeJSONProvider(DefaultJSONProvider):
 
     sort_keys = False
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Request bodies: too deep a nesting or a lone surrogate is a ValueError, which Flask
+        answers as a bad body (400), never a RecursionError or a database error later."""
+        from warmline.validation import check_json_text
+
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        check_json_text(data)
+        return data
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         text = super().dumps(obj, **kwargs)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")

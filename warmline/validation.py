@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from warmline.errors import invalid
 
@@ -89,22 +90,30 @@ def boolean() -> Validator:
     return check
 
 
+# The database's INTEGER (PostgreSQL's int4): ids and counts beyond it match nothing.
+DB_INT_MAX = 2**31 - 1
+
+
 def integer(*, minimum: int | None = None, maximum: int | None = None) -> Validator:
+    top = DB_INT_MAX if maximum is None else maximum
+    bottom = -DB_INT_MAX if minimum is None else minimum
+
     def check(name: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(name, f"{name} must be a whole number.")
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise invalid(name, f"{name} must be between {minimum} and {maximum}.")
+        if not bottom <= value <= top:
+            raise invalid(name, f"{name} must be between {bottom} and {top}.")
         return value
 
     return check
 
 
 def whole_number(*, minimum: int = 1) -> Validator:
-    """A whole number, given as one or (from a query string) as digits."""
+    """A whole number, given as one or (from a query string) as ASCII digits ("²" is a digit
+    to str.isdigit, not to int)."""
 
     def check(name: str, value: Any) -> int:
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
             value = int(value)
         return integer(minimum=minimum)(name, value)
 
@@ -131,6 +140,9 @@ def list_of(item: Validator, *, max_items: int, min_items: int = 0) -> Validator
     return check
 
 
+YEAR_MIN, YEAR_MAX = 1970, 2999
+
+
 def timestamp() -> Validator:
     """ISO 8601 with an explicit offset: a time without one is ambiguous, so it is refused."""
 
@@ -143,6 +155,10 @@ def timestamp() -> Validator:
             raise invalid(name, f"{name} must be an ISO 8601 time with an offset.") from None
         if parsed.tzinfo is None:
             raise invalid(name, f"{name} needs a UTC offset, e.g. 2026-01-05T18:00:00-05:00.")
+        # Far enough either way for any shift, report or record; and room to add a window
+        # or change zones without passing year 9999.
+        if not YEAR_MIN <= parsed.year <= YEAR_MAX:
+            raise invalid(name, f"{name} must be between the years {YEAR_MIN} and {YEAR_MAX}.")
         return parsed
 
     return check
@@ -181,3 +197,31 @@ def iso_date() -> Validator:
         raise invalid(name, f"{name} must be a date, YYYY-MM-DD.")
 
     return check
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: a path id past the database's INTEGER matches no route (404)
+    instead of reaching the database (which refuses it with an error)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def check_json_text(data: Any, max_depth: int = 64) -> None:
+    """Refuses what a JSON parser accepts but nothing here can hold: nesting deeper than
+    `max_depth`, and strings (or keys) with a lone surrogate ("\\ud800")."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                raise ValueError("a string holds a lone surrogate")
+        elif isinstance(value, dict | list):
+            if depth > max_depth:
+                raise ValueError(f"nested deeper than {max_depth}")
+            items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+            for key, item in items:
+                if key is not None and not _encodable(key):
+                    raise ValueError("a key holds a lone surrogate")
+                stack.append((item, depth + 1))

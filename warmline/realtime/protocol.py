@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # event name -> roles (the permission matrix reads this)
 REGISTRY: dict[str, tuple[str, ...]] = {}
+# event name -> the payload's field names (the socket fuzz test reads this)
+FIELDS: dict[str, tuple[str, ...]] = {}
 
 Handler = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
@@ -82,6 +84,7 @@ def on_event(
                 return server_error()
 
         REGISTRY[name] = roles
+        FIELDS[name] = tuple(fields)
         socketio.on_event(name, receive, namespace=NAMESPACE)
         return handler
 

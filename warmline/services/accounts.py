@@ -21,7 +21,7 @@ from warmline.extensions import db
 from warmline.logs import audit
 from warmline.models import AuthSession, LiveSocket, User, UserRole
 from warmline.models.accounts import ADMIN, STAFF_ROLES
-from warmline.services import chat, handles, roster
+from warmline.services import chat, handles, roster, signin_backoff
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 256
 USERNAME_PATTERN = "letters, digits, '_', '-' or '.', 3 to 64 characters"
@@ -350,21 +350,30 @@ def recover(handle: str, recovery_code: str) -> tuple[User, str, str]:
 
 
 def sign_in(username: str, password: str, otp: str | None = None) -> tuple[User, str]:
-    """Username and password, then the two-factor code when the account has it on (a
+    """Every staff sign-in route comes here, so the per-account backoff holds for all:
+    username and password, then the two-factor code when the account has it on (a
     missing or wrong code is `mfa_required`; a code is accepted once)."""
     from warmline.services import mfa
 
+    signin_backoff.check(username)
     try:
         user = authenticate_staff(username, password)
-    except WarmlineError:
+    except WarmlineError as error:
         audit("login_failed")
+        delay = signin_backoff.failed(username)
+        if delay:
+            message = f"{error.message} Please wait {delay} seconds before the next try."
+            raise WarmlineError(error.code, message, error.status, **error.extra, retry_after=delay) from None
         raise
     if user.mfa_enabled and not (otp and mfa.accept_code(user, otp)):
         db.session.commit()  # a used recovery code or time-step stays used
         audit("login_failed", user_id=user.id, reason="mfa")
+        if otp:  # a wrong code counts like a wrong password; asking for one does not
+            signin_backoff.failed(username)
         raise WarmlineError(
             "mfa_required", "Enter the 6-digit code from your authenticator app (or a recovery code).", 401
         )
+    signin_backoff.clear(username)
     token = start_session(user)
     user.last_sign_in_at = clock.now()
     db.session.commit()

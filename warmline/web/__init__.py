@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
         staff,
     )
 
+    # Before any route is added: every <int:...> is bounded by the database's INTEGER.
+    app.url_map.converters["int"] = validation.BoundedIntConverter
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(shifts.bp)
