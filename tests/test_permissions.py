@@ -9,7 +9,12 @@ from flask import Flask
 from tests.support import Api, make_staff
 
 ROLES = ["anonymous", "member", "peer", "moderator", "coordinator", "admin", "billing"]
-SAMPLE_ARGS = {"IntegerConverter": 999999, "UnicodeConverter": "no-such-thing", "PathConverter": "no/such"}
+SAMPLE_ARGS = {
+    "IntegerConverter": 999999,
+    "BoundedIntConverter": 999999,
+    "UnicodeConverter": "no-such-thing",
+    "PathConverter": "no/such",
+}
 # Routes that change who is signed in: they answer for anyone, by design.
 SIGN_IN_ROUTES = {
     "/api/v1/logout",

@@ -17,7 +17,8 @@ def sign_in(app, username: str):
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     client.post("/login", data={"csrf_token": token, "username": username, "password": PASSWORD})
-    return client, token
+    # Signing in gave the session a new token, as the next page would carry it.
+    return client, client.get("/api/v1/csrf").get_json()["csrf_token"]
 
 
 def local_today(app):
