@@ -17,7 +17,7 @@ SPEC_PATH = ROOT / "docs" / "openapi.yaml"
 METHODS = {"get", "post", "put", "patch", "delete"}
 # Signing out ends the very session the run uses; it is covered by tests/test_accounts_api.py.
 NOT_FUZZED = {("POST", "/api/v1/logout")}
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 10
 LAST = [("DELETE", "/api/v1/me"), ("PUT", "/api/v1/settings/two-factor"), ("PATCH", "/api/v1/staff/{user_id}")]
 
 
