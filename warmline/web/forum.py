@@ -158,8 +158,9 @@ def support(post_id: int) -> Response:
         forum.withdraw_support(current_user, post_id)
     else:
         forum.send_support(current_user, post_id)
-    # Back to the same post, not the top of the thread.
-    return redirect(f"{same_site_path(request.form.get('back'), url_for('forum.index'))}#post-{post_id}")
+    # Back to the same post, not the top of the thread (and only to a page of this site).
+    back = same_site_path(request.form.get("back"))
+    return redirect(f"{back}#post-{post_id}" if back else url_for("forum.index"))
 
 
 @bp.post("/posts/<int:post_id>/flag")
