@@ -15,7 +15,7 @@ from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.extensions import db
 from warmline.models import Conversation, User
-from warmline.services import checkins, continuity, hours
+from warmline.services import checkins, continuity, hours, reports
 
 # A Tuesday, 15:00 in New York (EST, UTC-5).
 TUESDAY_3PM = datetime(2026, 1, 6, 20, 0, tzinfo=UTC)
@@ -138,6 +138,9 @@ def test_a_check_in_from_request_to_the_members_notice(app, ended_chat, monkeypa
     with app.app_context():
         counts = checkins.counts(later - timedelta(days=1), later + timedelta(days=1))
         assert counts == {"requested": 1, "completed": 1, "cancelled": 0, "open": 0}
+        # The programme report counts them apart from chat requests.
+        window = reports.make_range((later - timedelta(days=1)).isoformat(), (later + timedelta(days=1)).isoformat())
+        assert reports.programme(window)["checkins"] == counts
 
 
 def test_the_member_cancels_and_others_cannot(app, ended_chat, new_api):

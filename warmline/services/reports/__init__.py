@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from warmline.extensions import db
 from warmline.models import User
+from warmline.services import checkins
 from warmline.services.hours import iso
 from warmline.services.reports.base import Range, day_of, make_range
 from warmline.services.reports.contacts import ContactsReport
@@ -66,6 +67,8 @@ def _programme(report: ContactsReport, with_peers: bool) -> dict[str, Any]:
         "staffing": staffing.summary(),
         "forums": ForumReport(report_range).summary(),
         "demand": DemandReport(report_range).summary(),
+        # Follow-up check-ins are their own kind of contact, counted apart from requests.
+        "checkins": checkins.counts(report_range.start, report_range.end),
     }
     if with_peers:
         data["by_peer"] = _by_peer(report, staffing)
