@@ -18,22 +18,10 @@ from warmline.models.payers import CLAIM_FILING_CODES, CONSENT, PLACES_OF_SERVIC
 from warmline.permissions import BILLERS, MEMBERS, roles_required
 from warmline.services import claims, encounter_exports, encounters, payers, phi
 from warmline.services.hours import iso, zone
-from warmline.validation import Validator, choice, integer, list_of, optional, parse, text, whole_number
+from warmline.validation import Validator, choice, integer, iso_date, list_of, optional, parse, text, whole_number
 from warmline.web.api import body, bp, ok
 
 ENCOUNTER_READERS = (*BILLERS, COORDINATOR)
-
-
-def day() -> Validator:
-    def check(name: str, value: Any) -> date:
-        try:
-            if isinstance(value, str) and len(value) == 10:
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        raise invalid(name, f"{name} is a date, YYYY-MM-DD.")
-
-    return check
 
 
 def nested(fields: dict[str, Any]) -> Validator:
@@ -94,7 +82,7 @@ PAYER_FIELDS: dict[str, Any] = {
 SUBSCRIBER = {
     "first_name": text(max_len=35),
     "last_name": text(max_len=60),
-    "birth_date": day(),
+    "birth_date": iso_date(),
     "sex": optional(choice("F", "M", "U"), "U"),
     "address": optional(nested(ADDRESS)),
 }
@@ -154,8 +142,8 @@ def create_enrolment() -> tuple[Response, int]:
             "consent": choice(*CONSENT),
             "subscriber": nested(SUBSCRIBER),
             "diagnosis_code": optional(text(max_len=8, min_len=0), ""),
-            "starts_on": optional(day()),
-            "ends_on": optional(day()),
+            "starts_on": optional(iso_date()),
+            "ends_on": optional(iso_date()),
         }
     )
     subscriber = {**data["subscriber"], "birth_date": data["subscriber"]["birth_date"].isoformat()}
