@@ -138,8 +138,8 @@ def test_anonymous_cannot_connect(app):
     assert not sock.is_connected("/chat")
 
 
-# Payer records (contract): who may call each route. `billing` joins the matrix above once
-# ROLES lists it; until then it runs here.
+# Payer records (contract): who may call each route (the matrix above checks they are enforced,
+# billing included).
 PAYER_ROUTES = {
     ("POST", "/api/v1/payers"): {"billing", "admin"},
     ("PATCH", "/api/v1/payers/<int:payer_id>"): {"billing", "admin"},
@@ -166,11 +166,6 @@ def test_payer_routes_declare_the_contract_roles(app):
         if (method, rule.rule) in PAYER_ROUTES
     }
     assert declared == PAYER_ROUTES
-
-
-@pytest.mark.skipif("billing" in ROLES, reason="the matrix above covers billing")
-def test_matrix_billing(app):
-    test_matrix(app, "billing")
 
 
 REPORT_ROUTES = (
