@@ -103,6 +103,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def pg_app(pg_database: str) -> Iterator:
+    """The app on PostgreSQL only, emptied first: the multi-process tests share its database."""
+    from warmline.extensions import db
+
+    truncate_all(pg_database)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": pg_database})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator:
     from warmline.extensions import db
 

@@ -66,19 +66,6 @@ def test_without_an_on_call_coordinator_every_coordinator_hears(app, new_api):
 
 
 @pytest.fixture
-def pg_app(pg_database):
-    from tests.conftest import TEST_CONFIG, truncate_all
-    from warmline import create_app
-    from warmline.extensions import db
-
-    truncate_all(pg_database)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": pg_database})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
 def cluster(pg_database, redis_url, pg_app):
     # A channel of our own: Redis pub/sub ignores the database number, and other test runs
     # may share this Redis.

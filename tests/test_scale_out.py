@@ -23,19 +23,6 @@ FAST_TIMERS = {
 
 
 @pytest.fixture
-def pg_app(pg_database):
-    from tests.conftest import TEST_CONFIG, truncate_all
-    from warmline import create_app
-    from warmline.extensions import db
-
-    truncate_all(pg_database)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": pg_database})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
 def cluster(pg_database, redis_url, pg_app):
     shared = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "RATELIMIT_STORAGE_URI": redis_url, **FAST_TIMERS}
     with LiveServer(pg_database, **shared) as a, LiveServer(pg_database, **shared) as b:
