@@ -14,7 +14,6 @@ import pytest
 from tests.chat_support import on_duty_peer
 from tests.servers import Browser, LiveServer
 from tests.support import IN_CI, PASSWORD, free_port
-from tests.test_scale_out import pg_app  # noqa: F401  (fixture)
 from warmline import ROOT
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests.chat_support import on_duty_peer
 from tests.servers import LiveServer
 from tests.support import PASSWORD, make_staff
-from tests.test_scale_out import cluster, pg_app  # noqa: F401  (two processes sharing Redis)
+from tests.test_scale_out import cluster  # noqa: F401  (two processes sharing Redis)
 from warmline.services import resources
 
 

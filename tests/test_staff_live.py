@@ -11,7 +11,7 @@ import pytest
 from tests.chat_support import on_duty_peer
 from tests.servers import LiveServer
 from tests.support import PASSWORD, make_staff
-from tests.test_scale_out import cluster, pg_app  # noqa: F401  (fixtures)
+from tests.test_scale_out import cluster  # noqa: F401  (fixture)
 from warmline.extensions import db
 from warmline.models import Conversation
 from warmline.models.chat import WAITING
