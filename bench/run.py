@@ -183,7 +183,8 @@ def chat_and_pages(run: Run, bare: Baseline, db_name: str, server: str) -> int |
         with LiveServer(url, command, **APP_ENV) as app:
             for n in plan.sizes:
                 run.relay("bare", bare.url, n, ["human", "full"], peers)
-                run.relay("app", app.url, n, ["human", "full"], peers, db=db_name, server=label)
+                with app.dumped_on_failure():
+                    run.relay("app", app.url, n, ["human", "full"], peers, db=db_name, server=label)
             if server == "gunicorn":
                 return None
             burst = asyncio.run(scenarios.queue_burst(app.url, plan.burst, peers[:5], PASSWORD))

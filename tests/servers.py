@@ -3,12 +3,14 @@ on a free 127.0.0.1 port, and python-socketio clients signed in over HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -71,6 +73,16 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+    @contextlib.contextmanager
+    def dumped_on_failure(self) -> Iterator[None]:
+        """On an exception, the end of the server's log goes to stderr before it propagates:
+        the server's side of a failure is otherwise lost with its temporary log file."""
+        try:
+            yield
+        except BaseException:
+            print(f"--- the server's log, last lines ---\n{self.output()[-6000:]}", file=sys.stderr, flush=True)
+            raise
 
     def output(self) -> str:
         """What the server printed (its JSON log lines)."""

@@ -37,12 +37,15 @@ def init_app(app: Flask) -> None:
 
 def start_background_work(app: Flask) -> None:
     """The sweeper loop of this process (grace periods, unanswered chats, dead processes).
-    Every process runs it; the lease lets only one of them do the work at a time."""
+    Every process runs it; the lease lets only one of them do the work at a time. The risk
+    model is loaded first, before the process serves anyone."""
     import logging
 
     from warmline.extensions import db
     from warmline.realtime import events
-    from warmline.services import sweeper
+    from warmline.services import risk, sweeper
+
+    risk.load_model(app)
 
     log = logging.getLogger(__name__)
 

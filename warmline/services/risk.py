@@ -320,6 +320,15 @@ def _model(path: str | None) -> Model | None:
         return None
 
 
+def load_model(app: Any) -> None:
+    """At process start, on the main thread: loads this app's model and scores once, so the
+    modules that first scoring imports lazily (codecs for the archive, NumPy's string types)
+    are imported here and not on gevent's threadpool. Imports there take the import system's
+    module locks, which gevent has patched into greenlet locks, from several threads at once:
+    a gunicorn worker hung for good on its first three chat requests."""
+    assess("warm up", app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH"))
+
+
 def assess(
     text: str, extra: Mapping[str, Sequence[str]] | None = None, model_path: str | None = model.DEFAULT_PATH.as_posix()
 ) -> Assessment:
