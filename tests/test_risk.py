@@ -80,6 +80,33 @@ def test_rules(text, level):
     assert risk.rules(text).level == level
 
 
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # Ambiguous slang and set phrases are a floor of moderate; the model decides above it.
+        ("kms this wifi is so slow", "moderate"),
+        ("tonight's the night, the finale airs at 9", "moderate"),
+        ("i overdosed on coffee before the exam", "none"),
+        ("i overdosed on my pills", "imminent"),
+        ("gonna end it with him tonight, the relationship i mean", "none"),
+        ("i'm going to end it tonight", "imminent"),
+        ("i'd rather die than wear matching outfits", "none"),
+        ("my pills are ready for pickup", "none"),
+        ("no thoughts of ending it, just homesick", "none"),
+        ("i have zero plans to hurt myself", "none"),
+        ("six months since i last hurt myself, longest streak", "moderate"),
+        ("back in 2015 i was suicidal, now i have grandkids", "moderate"),
+        ("my brother said he's going to end it when his case is over", "moderate"),
+        ("my friend keeps saying kms and it doesn't sound like a joke", "moderate"),
+        ("how do i ask my son if he's suicidal", "moderate"),
+        # Reported speech with the writer's own risk after it stays high.
+        ("my mom said i'm a burden and i want to kill myself", "high"),
+    ],
+)
+def test_context_keeps_what_is_harmless_out_of_the_floor(text, level):
+    assert risk.rules(text).level == level
+
+
 def test_extra_phrases_extend_the_lists():
     assert risk.rules("thinking about the long sleep").level == "none"
     assert risk.rules("thinking about the long sleep", {"high": [r"the long sleep"]}).level == "high"

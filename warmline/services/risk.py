@@ -36,9 +36,6 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(bought|got|have) (a|the|some) (rope|noose|gun)\b.{0,30}\bready",
         r"(pills|tablets|meds) (are )?(counted|lined up|ready|saved up|all out)",
         r"(counted|saved|stockpiled|hoarded|hoarding|collecting) (out |up )?(all )?(my |the )?(pills|meds|tablets)",
-        # Not "tonight is the night of the big game" or "... i finally try sushi".
-        r"tonight('s| is) the night(?! (of|for|we|they|you|our|my)\b)(?!,)"
-        r"(?!( i| i'm| im)? (finally )?(try|see|get|meet|watch|play|go out)\b)",
         r"(going to|gonna|will) (end it|end things|end everything)( all)? (tonight|today|now)",
         r"(have|got|holding|bought) (a|the|my dad's|my) (gun|rope|noose|razor|pills) "
         r"(ready|here|with me|right here|in my hand)",
@@ -51,10 +48,15 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(bleeding|blood) (a lot|everywhere|won't stop)",
         r"(say|saying) goodbye (to everyone|forever)",
         r"won't be (here|alive) (tomorrow|by morning|much longer)",
-        r"(about to|ready to|going to) (jump(?! (in|into|on|rope)\b)|pull the trigger|hang myself|do it)",
+        r"(about to|ready to|going to) (jump(?! (in|into|on|rope|ship)\b)|pull the trigger|hang myself)",
     ),
     "high": (
-        r"(kill|killing|kms|hang|hanging|shoot|shooting|drown|drowning) myself",
+        # "kms" with a verb of wanting, intending or trying is the writer's own; alone it is slang.
+        r"(to|wanna|gonna|ima|about|of|with|up) kms",
+        # "going to do it" with when is a plan ("soon", "after the wedding"); alone it is moderate.
+        r"(about to|ready to|going to|gonna) do it (soon|tonight|today|now|in (an?|the next|a few)|after|before|when|"
+        r"once|on my|on \w+day|the night|this (time|week|weekend))",
+        r"(kill|killing|hang|hanging|shoot|shooting|drown|drowning) myself",
         r"(commit|committing|attempt|attempting|thinking about|thoughts of|considering) suicide",
         r"suicidal",
         r"(end|ending|take|taking) my (own )?life",
@@ -63,9 +65,9 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(never|not|don't|dont) wake up",
         r"(rather|prefer to) (be dead|die|not (be alive|exist|be here))",
         r"stay alive (much )?longer",
-        r"(going to|gonna|will|want to|thinking (of|about)) (end|ending) (it|things|everything)\b",
+        # Not "gonna end it with him": a relationship.
+        r"(going to|gonna|will|want to|thinking (of|about)) (end|ending) (it|things|everything)\b(?! with\b)",
         r"(want|need|wish) (it all|everything|the pain|it) to stop (forever|for good|permanently)",
-        r"\bkms\b",
         r"(what's|whats|what is) the point (in|of) (living|life|going on|being alive)",
         r"(don't|do not|dont|can't|cant) see (a|any) (reason|point) to (live|go on|keep going)",
         r"(planning|plan|researching|looking up) (how|ways) to (die|kill myself|end it)",
@@ -76,7 +78,7 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"better off dead",
         r"no (reason|point) (to|in) (go on |keep )?(live|living|going on|being alive)",
         r"(don't|do not|dont) want to (live|be alive|be here anymore|exist|wake up)",
-        r"end it all",
+        r"end it all(?! with\b)",
         r"(hurt|hurting|harm|harming|cut|cutting|burn|burning) myself",
         r"self[- ]harm(ing)?",
         r"(jump|jumping) (off|in front of)",
@@ -85,6 +87,11 @@ RISK_PHRASES: dict[str, tuple[str, ...]] = {
         r"(can't|cannot|cant) (keep living|live like this|stay alive)",
     ),
     "moderate": (
+        # Slang and set phrases as often harmless as not ("kms this wifi", "tonight's the night,
+        # the finale"): a floor of moderate, the model decides whether they are more.
+        r"\bkms\b",
+        r"tonight('s| is) the night",
+        r"(about to|ready to|going to) do it",
         r"hopeless",
         r"(can't|cannot|cant) (go on|take (it|this) anymore|do this anymore)",
         r"no way out",
@@ -140,7 +147,11 @@ NEGATIONS = (
     "quit",
     "no plans",
     "no intention",
+    "no",
+    "nope",
     "no thoughts of",
+    "zero plans",
+    "zero thoughts",
     "haven't",
     "havent",
     "hasn't",
@@ -167,6 +178,17 @@ FIGURATIVE = (
     r"(pills|meds)\b.{0,40}\b(pharmacy|prescription|organizer|organiser|refill)",
     r"die (old|of old age)",
     r"(bridge|ledge|roof|edge)\b.{0,30}\b(photos?|pictures?|view|sunset|fishing|walk)",
+    r"rather die than (wear|eat|watch|listen|sit through|be seen|admit|lose to|sing|dance)",
+    r"(pills|meds|prescription) (are |is )?ready (for|to) (pick ?up|collect)",
+    r"(pharmacy|prescription|refill)\b.{0,60}\b(pills|meds) (are |is )?ready",
+    # A denial that names the thought: "no thoughts of ending it", "i don't have any plans to".
+    r"(no|zero|not any|don't have any|dont have any|do not have any) (thoughts|plans|urges|intention)s? "
+    r"(of|to|about) \w+( \w+)?",
+    r"(don't|dont|do not|never|haven't|havent) (have|had|felt) (a|any|the) (thought|plan|urge|intention)s? "
+    r"(of|to|about) \w+( \w+)?",
+    r"jump(ing)? off (the |a )?(high dive|diving board|dock|boat|swing|trampoline|couch)",
+    r"overdos(ed|ing) on (coffee|caffeine|sugar|candy|chocolate|netflix|tv|tiktok|youtube|anime|memes|cookies|"
+    r"pizza|sun|carbs|energy drinks|red bull|cake|studying|work)",
 )
 # A quotation with one of these cues nearby is someone else's words (a song, a film).
 REPORTING_CUES = ("song", "lyrics", "lyric", "movie", "film", "book", "show", "character", "quote", "poem", "episode")
@@ -184,16 +206,42 @@ PAST_CUES = (
     "since my last",
     "i survived",
     "clean for",
+    "decade ago",
+    "years free",
+    "months free",
+    "free from",
+    "free of",
+    "years back",
+    "years clean",
+    "since i last",
+    "back in 19",
+    "back in 20",
+    "back in middle school",
+    "back in high school",
+    "back in college",
+    "in college",
+    "in uni",
+    "in middle school",
     "last year",
     "in a long time",
     "much better now",
 )
+# "in 2019 i tried to end my life": a year named (not "since", which runs to now).
+PAST_YEAR = re.compile(r"\b(in|back in|that was) (19|20)\d\d\b")
 # A subject just before the phrase that is someone else: concern for them, not the writer's own risk.
 THIRD_PERSON_SUBJECT = re.compile(
-    r"\b(he|she|they|he'd|she'd|they'd|someone( who)?|(a|my) friend of mine|"
-    r"my (friend|brother|sister|son|daughter|partner|mom|mum|dad|husband|wife|kid)( said| says)?( he'd| she'd)?)\b"
-    r"( (is|was|might|may|could|says|said|seems|feels|keeps|wants to|want to|has|had|is going to))*( be| being)?$"
+    r"\b(he|she|they|he'd|she'd|they'd|he's|she's|they're|hes|shes|theyre|someone( who)?|(a|my) friend of mine|"
+    r"my [a-z]+( said| says)?( he'd| she'd)?)\b"
+    r"( (is|was|might|may|could|says|said|seems|feels|keeps|wants to|want to|has|had|is going to|"
+    r"going to|gonna|been))*( be| being)?$"
 )
+
+REPORTED_SPEECH = re.compile(
+    r"\b(he|she|they|my [a-z]+|friend|girl|guy|kid|someone|somebody)\b[^,.;!?]*?"
+    r"\b(said|says|saying|told me|tells me|telling me|texted|posted|joked|jokes|joking|keeps saying)\b"
+    r"(?P<after>.*)$"
+)
+FIRST_PERSON = re.compile(r"(?<![\w'])(i|i'm|im|i'd|i've|me|my|myself)(?![\w'])")
 
 
 @dataclass(frozen=True)
@@ -256,7 +304,13 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _about_someone_else(text: str, start: int) -> bool:
-    return bool(THIRD_PERSON_SUBJECT.search(" ".join(_clause_before(text, start).split()[-5:])))
+    clause = _clause_before(text, start)
+    if THIRD_PERSON_SUBJECT.search(" ".join(clause.split()[-5:])):
+        return True
+    # Someone else's words reported ("my friend keeps saying kms", "my brother said he's going
+    # to end it"), with nothing of the writer's own after the reporting verb.
+    reported = REPORTED_SPEECH.search(clause)
+    return reported is not None and not FIRST_PERSON.search(reported.group("after"))
 
 
 def _in_reported_quote(text: str, start: int, end: int) -> bool:
@@ -292,7 +346,9 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
             if _in_reported_quote(normalised, start, end):
                 continue
             sentence = _sentence(normalised, start)
-            if rank >= LEVELS.index("high") and any(cue in sentence for cue in PAST_CUES):
+            if rank >= LEVELS.index("high") and (
+                any(cue in sentence for cue in PAST_CUES) or PAST_YEAR.search(sentence)
+            ):
                 rank = LEVELS.index("moderate")
             if (
                 rank >= LEVELS.index("high")
