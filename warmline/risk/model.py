@@ -33,7 +33,7 @@ class Prediction:
 @dataclass(frozen=True)
 class Settings:
     min_df: int = 2
-    l2: float = 3e-5
+    l2: float = 1e-5
     epochs: int = 150
     learning_rate: float = 0.05
 
