@@ -93,6 +93,8 @@ def test_rules(text, level):
         ("i'd rather die than wear matching outfits", "none"),
         ("my pills are ready for pickup", "none"),
         ("no thoughts of ending it, just homesick", "none"),
+        ("no suicidal thoughts here, just burnout", "none"),
+        ("no i want to die", "high"),
         ("i have zero plans to hurt myself", "none"),
         ("six months since i last hurt myself, longest streak", "moderate"),
         ("back in 2015 i was suicidal, now i have grandkids", "moderate"),

@@ -147,8 +147,6 @@ NEGATIONS = (
     "quit",
     "no plans",
     "no intention",
-    "no",
-    "nope",
     "no thoughts of",
     "zero plans",
     "zero thoughts",
@@ -186,6 +184,9 @@ FIGURATIVE = (
     r"(of|to|about) \w+( \w+)?",
     r"(don't|dont|do not|never|haven't|havent) (have|had|felt) (a|any|the) (thought|plan|urge|intention)s? "
     r"(of|to|about) \w+( \w+)?",
+    # "no self harm, no suicidal thoughts": a bare "no" before the phrase (not "no, i want to
+    # die", where it answers something else).
+    r"\bno (self[- ]harm(ing)?|suicidal (thoughts|ideation|feelings)|thoughts of (suicide|self[- ]harm))",
     r"jump(ing)? off (the |a )?(high dive|diving board|dock|boat|swing|trampoline|couch)",
     r"overdos(ed|ing) on (coffee|caffeine|sugar|candy|chocolate|netflix|tv|tiktok|youtube|anime|memes|cookies|"
     r"pizza|sun|carbs|energy drinks|red bull|cake|studying|work)",
