@@ -74,15 +74,6 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
         ("I WANT TO DIE", "high"),
         ("I want to die\u200b", "high"),
         ("i want to kill\nmyself", "high"),
-    ],
-)
-def test_rules(text, level):
-    assert risk.rules(text).level == level
-
-
-@pytest.mark.parametrize(
-    "text, level",
-    [
         # Ambiguous slang and set phrases are a floor of moderate; the model decides above it.
         ("kms this wifi is so slow", "moderate"),
         ("tonight's the night, the finale airs at 9", "moderate"),
@@ -105,7 +96,7 @@ def test_rules(text, level):
         ("my mom said i'm a burden and i want to kill myself", "high"),
     ],
 )
-def test_context_keeps_what_is_harmless_out_of_the_floor(text, level):
+def test_rules(text, level):
     assert risk.rules(text).level == level
 
 
