@@ -326,7 +326,7 @@ def _score_later(conversation_id: int, rank: int, text: str) -> None:
     if rank >= risk_rank("imminent"):
         return
     app = current_app._get_current_object()  # noqa: SLF001
-    extra, path = app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+    extra, path = risk.settings_of(app)
     worker.submit(app, partial(risk.assess, text, extra, path), partial(_apply_score, conversation_id))
 
 

@@ -148,8 +148,6 @@ NEGATIONS = (
     "no plans",
     "no intention",
     "no thoughts of",
-    "zero plans",
-    "zero thoughts",
     "haven't",
     "havent",
     "hasn't",
@@ -179,17 +177,20 @@ FIGURATIVE = (
     r"rather die than (wear|eat|watch|listen|sit through|be seen|admit|lose to|sing|dance)",
     r"(pills|meds|prescription) (are |is )?ready (for|to) (pick ?up|collect)",
     r"(pharmacy|prescription|refill)\b.{0,60}\b(pills|meds) (are |is )?ready",
-    # A denial that names the thought: "no thoughts of ending it", "i don't have any plans to".
+    r"jump(ing)? off (the |a )?(high dive|diving board|dock|boat|swing|trampoline|couch)",
+    r"overdos(ed|ing) on (coffee|caffeine|sugar|candy|chocolate|netflix|tv|tiktok|youtube|anime|memes|cookies|"
+    r"pizza|sun|carbs|energy drinks|red bull|cake|studying|work)",
+)
+# Denials that name the thought and cover the phrase after it ("no thoughts of ending it", "i
+# don't have any plans to hurt myself"); their matches are skipped like figurative ones.
+DENIALS = (
     r"(no|zero|not any|don't have any|dont have any|do not have any) (thoughts|plans|urges|intention)s? "
     r"(of|to|about) \w+( \w+)?",
     r"(don't|dont|do not|never|haven't|havent) (have|had|felt) (a|any|the) (thought|plan|urge|intention)s? "
     r"(of|to|about) \w+( \w+)?",
-    # "no self harm, no suicidal thoughts": a bare "no" before the phrase (not "no, i want to
+    # "no self harm, no suicidal thoughts": a bare "no" before what it names (not "no i want to
     # die", where it answers something else).
     r"\bno (self[- ]harm(ing)?|suicidal (thoughts|ideation|feelings)|thoughts of (suicide|self[- ]harm))",
-    r"jump(ing)? off (the |a )?(high dive|diving board|dock|boat|swing|trampoline|couch)",
-    r"overdos(ed|ing) on (coffee|caffeine|sugar|candy|chocolate|netflix|tv|tiktok|youtube|anime|memes|cookies|"
-    r"pizza|sun|carbs|energy drinks|red bull|cake|studying|work)",
 )
 # A quotation with one of these cues nearby is someone else's words (a song, a film).
 REPORTING_CUES = ("song", "lyrics", "lyric", "movie", "film", "book", "show", "character", "quote", "poem", "episode")
@@ -288,7 +289,7 @@ def _compile(phrases: Mapping[str, Sequence[str]]) -> list[tuple[str, re.Pattern
 
 
 _DEFAULT = _compile(RISK_PHRASES)
-_FIGURATIVE = [re.compile(rf"(?<![\w'])(?:{p})(?![\w'])") for p in FIGURATIVE]
+_NOT_OWN_RISK = [re.compile(rf"(?<![\w'])(?:{p})(?![\w'])") for p in FIGURATIVE + DENIALS]
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -331,14 +332,14 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     past and third-person rules."""
     normalised = normalise(text)
     patterns = _DEFAULT + (_compile(extra) if extra else [])
-    figurative_spans: list[tuple[int, int]] | None = None  # found at the first match only
+    skipped_spans: list[tuple[int, int]] | None = None  # found at the first match only
     best, matches = 0, []
     for level, pattern in patterns:
         for match in pattern.finditer(normalised):
             start, end = match.span()
-            if figurative_spans is None:
-                figurative_spans = [m.span() for f in _FIGURATIVE for m in f.finditer(normalised)]
-            if any(a <= start < b or a < end <= b for a, b in figurative_spans):
+            if skipped_spans is None:
+                skipped_spans = [m.span() for f in _NOT_OWN_RISK for m in f.finditer(normalised)]
+            if any(a <= start < b or a < end <= b for a, b in skipped_spans):
                 continue
             rank = LEVELS.index(level)
             phrase_has_negation = any(n in match.group(0).split() for n in ("don't", "dont", "not", "no"))
@@ -377,13 +378,18 @@ def _model(path: str | None) -> Model | None:
         return None
 
 
+def settings_of(app: Any) -> tuple[Mapping[str, Sequence[str]] | None, str | None]:
+    """The app's extra phrases and model file, as `assess` takes them."""
+    return app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+
+
 def load_model(app: Any) -> None:
     """At process start, on the main thread: loads this app's model and scores once, so the
     modules that first scoring imports lazily (codecs for the archive, NumPy's string types)
     are imported here and not on gevent's threadpool. Imports there take the import system's
     module locks, which gevent has patched into greenlet locks, from several threads at once:
     a gunicorn worker hung for good on its first three chat requests."""
-    assess("warm up", app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH"))
+    assess("warm up", *settings_of(app))
 
 
 def assess(
@@ -413,7 +419,7 @@ def assess_here(text: str) -> Assessment:
     if not has_app_context():
         return assess(text)
     app = current_app._get_current_object()  # noqa: SLF001
-    extra, path = app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
+    extra, path = settings_of(app)
     return worker.off_loop(app, lambda: assess(text, extra, path))
 
 
