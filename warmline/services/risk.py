@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from warmline.risk import model
+from warmline.risk import encoder, model
 from warmline.risk.model import Model
 
 log = logging.getLogger(__name__)
@@ -378,6 +378,21 @@ def _model(path: str | None) -> Model | None:
         return None
 
 
+def _encoder(model_path: str) -> encoder.Encoder | None:
+    """The encoder blended with this model file, if one sits beside it."""
+    if model_path in _unloadable_encoders:
+        return None
+    try:
+        return encoder.beside(Path(model_path))
+    except (OSError, ValueError, KeyError):  # a stale file: the n-gram model alone (said once)
+        log.exception("risk encoder not loaded; n-gram model and rules only")
+        _unloadable_encoders.add(model_path)
+        return None
+
+
+_unloadable_encoders: set[str] = set()
+
+
 def settings_of(app: Any) -> tuple[Mapping[str, Sequence[str]] | None, str | None]:
     """The app's extra phrases and model file, as `assess` takes them."""
     return app.config.get("RISK_EXTRA_PHRASES"), app.config.get("RISK_MODEL_PATH")
@@ -401,7 +416,8 @@ def assess(
     learned = _model(model_path)
     if learned is None:
         return floor
-    prediction = learned.predict(text)
+    blended = _encoder(model_path) if model_path else None
+    prediction = blended.blend(text, learned) if blended else learned.predict(text)
     if LEVELS.index(prediction.level) <= floor.rank:
         return floor
     examples = learned.nearest(text, prediction.category if prediction.level != "none" else None)
