@@ -61,6 +61,10 @@ def timed(assess, items: list[str]) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
+def row(label: str, count: int, ms: list[float], cpu: list[float]) -> tuple[str, int, float, float, float, float]:
+    return label, count, statistics.median(ms), percentile(ms, 0.99), statistics.median(cpu), percentile(cpu, 0.99)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=500)
@@ -82,20 +86,11 @@ def main() -> None:
     rows = []
     for label, length in (("message, 300 chars", 300), ("post, 2,000 chars", 2000), ("post, 10,000 chars", 10000)):
         count = args.count if length <= 2000 else max(20, args.count // 10)
-        ms, cpu = timed(risk.assess, texts(count, length, seed=length))
-        rows.append(
-            (label, count, statistics.median(ms), percentile(ms, 0.99), statistics.median(cpu), percentile(cpu, 0.99))
-        )
+        rows.append(row(label, count, *timed(risk.assess, texts(count, length, seed=length))))
     if blended is not None:  # its share of the message's cost
-        ms, cpu = timed(blended.probabilities, texts(args.count, 300, seed=300))
         rows.append(
-            (
-                "(the encoder alone, 300 chars)",
-                args.count,
-                statistics.median(ms),
-                percentile(ms, 0.99),
-                statistics.median(cpu),
-                percentile(cpu, 0.99),
+            row(
+                "(the encoder alone, 300 chars)", args.count, *timed(blended.probabilities, texts(args.count, 300, 300))
             )
         )
     print("## Risk detector: scoring cost (bench/risk.py)\n")

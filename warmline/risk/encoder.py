@@ -112,14 +112,7 @@ class Encoder:
         return layer_norm(rows, self.embed_gain, self.embed_bias)
 
     def windows(self, text: str) -> list[list[int]]:
-        """The text's tokens in windows that fit the encoder, overlapping by a quarter so a
-        phrase cut by one edge is whole in the next: a long post is read in full."""
-        ids = self.tokenizer.encode(text)
-        inner = self.window - 2
-        step = max(1, inner * 3 // 4)
-        starts = range(0, max(len(ids) - inner, 0) + step, step) if len(ids) > inner else [0]
-        start_id, end_id = self.tokenizer.start, self.tokenizer.end
-        return [[start_id, *ids[s : s + inner], end_id] for s in starts]
+        return windows(self.tokenizer, text, self.window)
 
     def probabilities(self, text: str) -> np.ndarray:
         """P(category) of the most risky window."""
@@ -150,6 +143,17 @@ class Encoder:
     def load(cls, path: Path) -> Encoder:
         with np.load(path, allow_pickle=False) as f:
             return cls({k: f[k] for k in f.files if k != "meta"}, checked_meta(f, path, "encoder", FORMAT))
+
+
+def windows(tokenizer: WordPiece, text: str, window: int) -> list[list[int]]:
+    """The text's tokens in windows of `window` ([CLS] and [SEP] included), overlapping by a
+    quarter so a phrase cut by one edge is whole in the next: a long post is read in full.
+    Training reads the first window only (corpus lines are short)."""
+    ids = tokenizer.encode(text)
+    inner = window - 2
+    step = max(1, inner * 3 // 4)
+    starts = range(0, max(len(ids) - inner, 0) + step, step) if len(ids) > inner else [0]
+    return [[tokenizer.start, *ids[s : s + inner], tokenizer.end] for s in starts]
 
 
 def quantise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

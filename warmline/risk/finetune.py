@@ -130,7 +130,7 @@ def _fine_tune(
     torch.manual_seed(s.seed)
     weights, vocabulary = base_weights()
     tokenizer = WordPiece(vocabulary)
-    ids = [[tokenizer.start, *tokenizer.encode(e.text)[: s.window - 2], tokenizer.end] for e in examples]
+    ids = [encoder.windows(tokenizer, e.text, s.window)[0] for e in examples]
     targets = torch.tensor([CATEGORIES.index(e.category) for e in examples])
     net = _Net(weights, s.layers)
     head = list(net.head.parameters())
@@ -217,11 +217,7 @@ def choose_blend(
     best: tuple[float, float, dict[str, float]] | None = None
     for weight in WEIGHTS:
         p = (weight * mine + (1 - weight) * theirs)[:, risky_cols].sum(1)
-        threshold = 0.95
-        for t in np.arange(0.95, 0.04, -0.01):
-            if (ruled | (p >= t))[is_negative].mean() > cap:
-                break
-            threshold = float(t)
+        threshold = model.lowest_threshold(p, ruled, is_negative, cap)
         held = ruled | (p >= threshold)
         figures = {
             "recall": float(held[is_risky].mean()),
@@ -235,7 +231,7 @@ def choose_blend(
 
 
 def _probabilities(net: _Net, tokenizer: WordPiece, texts: Sequence[str], window: int) -> np.ndarray:
-    ids = [[tokenizer.start, *tokenizer.encode(t)[: window - 2], tokenizer.end] for t in texts]
+    ids = [encoder.windows(tokenizer, t, window)[0] for t in texts]
     out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
     with torch.no_grad():
         for rows, batch, mask in _batches(ids, range(len(texts)), 64, None):

@@ -87,9 +87,6 @@ class Model:
         category = self.categories[int(np.argmax(probs))]
         return Prediction(risky, imminent, moderate, category, _level(thresholds, risky, imminent, moderate))
 
-    def level(self, risky: float, imminent: float, moderate: float) -> str:
-        return _level(self.thresholds, risky, imminent, moderate)
-
     @staticmethod
     def level_of(thresholds: dict[str, float], p: Prediction) -> str:
         return _level(thresholds, p.risky, p.imminent, p.moderate)
@@ -301,14 +298,9 @@ def choose_thresholds(
     """The lowest P(risky) threshold whose held share of hard negatives (category neg_*),
     counting those the rules hold anyway (`floor`), stays within `max_negatives_held`; an
     imminent threshold of the best F1 among risky lines."""
-    negatives = [i for i, e in enumerate(examples) if e.category.startswith("neg_")]
+    negatives = np.array([e.category.startswith("neg_") for e in examples])
     risky = np.array([p.risky for p in predictions])
-    high = 0.95
-    for t in np.arange(0.95, 0.04, -0.01):
-        held = sum(floor[i] or risky[i] >= t for i in negatives)
-        if held / max(len(negatives), 1) > max_negatives_held:
-            break
-        high = float(t)
+    high = lowest_threshold(risky, np.array(floor, dtype=bool), negatives, max_negatives_held)
     risky_rows = [i for i, e in enumerate(examples) if e.risky]
     best_f1, imminent = -1.0, 0.5
     for t in np.arange(0.1, 0.91, 0.05):
@@ -319,6 +311,17 @@ def choose_thresholds(
         if f1 > best_f1:
             best_f1, imminent = f1, float(t)
     return {"high": round(high, 2), "imminent": round(imminent, 2)}
+
+
+def lowest_threshold(risky: np.ndarray, floor: np.ndarray, negatives: np.ndarray, cap: float) -> float:
+    """The lowest P(risky) threshold, down from 0.95 in steps of 0.01, whose share of hard
+    negatives (`negatives`) held, by it or by the rules (`floor`), stays within `cap`."""
+    high = 0.95
+    for t in np.arange(0.95, 0.04, -0.01):
+        if negatives.any() and (floor | (risky >= t))[negatives].mean() > cap:
+            break
+        high = float(t)
+    return high
 
 
 def load_corpus(path: Path = corpus.TRAIN) -> list[Example]:

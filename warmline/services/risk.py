@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from warmline.risk import encoder, model
 from warmline.risk.model import Model
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEVELS = ("none", "low", "moderate", "high", "imminent")
 
@@ -364,33 +365,34 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     return Assessment(LEVELS[best], tuple(dict.fromkeys(matches)))
 
 
-_unloadable: set[str] = set()
+_unloadable: set[tuple[str, str]] = set()
+
+
+def _loaded(path: str | None, load: Callable[[Path], T], errors: tuple[type[Exception], ...], said: str) -> T | None:
+    """`load(path)`; a missing or stale file is logged once (`said`) and skipped from then on,
+    so the rest of the detector still runs."""
+    if not path or (said, path) in _unloadable:
+        return None
+    try:
+        return load(Path(path))
+    except errors:
+        log.exception(said)
+        _unloadable.add((said, path))
+        return None
 
 
 def _model(path: str | None) -> Model | None:
-    if not path or path in _unloadable:
-        return None
-    try:
-        return model.cached(Path(path))
-    except (OSError, ValueError):  # a missing or stale file: the rules still run (said once)
-        log.exception("risk model not loaded; rules only")
-        _unloadable.add(path)
-        return None
+    return _loaded(path, model.cached, (OSError, ValueError), "risk model not loaded; rules only")
 
 
-def _encoder(model_path: str) -> encoder.Encoder | None:
+def _encoder(model_path: str | None) -> encoder.Encoder | None:
     """The encoder blended with this model file, if one sits beside it."""
-    if model_path in _unloadable_encoders:
-        return None
-    try:
-        return encoder.beside(Path(model_path))
-    except (OSError, ValueError, KeyError):  # a stale file: the n-gram model alone (said once)
-        log.exception("risk encoder not loaded; n-gram model and rules only")
-        _unloadable_encoders.add(model_path)
-        return None
-
-
-_unloadable_encoders: set[str] = set()
+    return _loaded(
+        model_path,
+        encoder.beside,
+        (OSError, ValueError, KeyError),
+        "risk encoder not loaded; n-gram model and rules only",
+    )
 
 
 def settings_of(app: Any) -> tuple[Mapping[str, Sequence[str]] | None, str | None]:
@@ -416,7 +418,7 @@ def assess(
     learned = _model(model_path)
     if learned is None:
         return floor
-    blended = _encoder(model_path) if model_path else None
+    blended = _encoder(model_path)
     prediction = blended.blend(text, learned) if blended else learned.predict(text)
     if LEVELS.index(prediction.level) <= floor.rank:
         return floor
