@@ -68,6 +68,21 @@ def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
     assert loaded.predict("zorblax zorblax").risky > 0.5 > loaded.predict("quux bridge").risky
 
 
+def test_the_hidden_layer_learns_and_survives_saving(tmp_path):
+    settings = model.Settings(min_df=1, epochs=40, learning_rate=0.01, hidden_units=8)
+    trained = model.train(corpus.parse(TINY.splitlines()), settings)
+    assert trained.layer is not None and trained.layer["embed"].shape[1] == 8
+    trained.save(tmp_path / "m.npz")
+    loaded = model.Model.load(tmp_path / "m.npz")
+    assert loaded.layer is not None
+    for text in ("zorblax again", "quux at the bridge", "hello"):
+        assert loaded.predict(text).risky == pytest.approx(trained.predict(text).risky, abs=0.02)
+    assert loaded.predict("zorblax zorblax").risky > 0.5 > loaded.predict("quux bridge").risky
+    # Seeded: the same corpus trains the same weights.
+    again = model.train(corpus.parse(TINY.splitlines()), settings)
+    assert again.predict("zorblax again").risky == pytest.approx(trained.predict("zorblax again").risky)
+
+
 def test_a_file_of_another_format_is_refused(tmp_path, tiny_model):
     import json
 
@@ -90,6 +105,12 @@ def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
     assert "cross-validated (2 folds)" in result.output and "thresholds" in result.output
     loaded = model.Model.load(out)
     assert loaded.meta["examples"] == 12 and "recall" in loaded.meta["cross_validated"]
+    assert loaded.layer["embed"].shape[1] == 64  # the shipped kind: hidden units by default
+    linear = tmp_path / "linear.npz"
+    result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(linear), "--hidden-units", "0"])
+    assert result.exit_code == 0, result.output
+    assert model.Model.load(linear).layer is None
+    assert model.Model.load(linear).meta["settings"]["hidden_units"] == 0
 
 
 def test_the_train_command_refuses_a_bad_corpus(runner, tmp_path):

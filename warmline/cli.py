@@ -239,7 +239,16 @@ risk_cli = AppGroup("risk", help="The risk detector's model.")
     show_default=True,
     help="The share of hard negatives (cross-validated, rules included) the high threshold may hold.",
 )
-def risk_train(corpus_path: str | None, out: str | None, folds: int, max_negatives_held: float) -> None:
+@click.option(
+    "--hidden-units",
+    type=click.IntRange(0, 512),
+    default=64,
+    show_default=True,
+    help="ReLU units beside the linear weights (0: the linear model alone).",
+)
+def risk_train(
+    corpus_path: str | None, out: str | None, folds: int, max_negatives_held: float, hidden_units: int
+) -> None:
     """Train the risk model from the labelled corpus (the training split) and write its file."""
     from pathlib import Path
 
@@ -249,7 +258,12 @@ def risk_train(corpus_path: str | None, out: str | None, folds: int, max_negativ
     examples = corpus.load(Path(corpus_path) if corpus_path else corpus.TRAIN)
     target = Path(out) if out else model.DEFAULT_PATH
     trained = training.train_file(
-        examples, target, lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"), folds, max_negatives_held
+        examples,
+        target,
+        lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"),
+        folds,
+        max_negatives_held,
+        model.Settings.for_units(hidden_units),
     )
     model.forget()
     if trained.cross_validated:

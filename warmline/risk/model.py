@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from warmline.risk import corpus, features
+from warmline.risk import corpus, features, hidden
 from warmline.risk.corpus import CATEGORIES, MODERATE_CATEGORIES, RISKY_CATEGORIES, Example
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "model.npz"
-FORMAT = 1
+FORMAT = 2  # 2: an optional hidden layer (arrays hidden_*) beside the linear weights
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,14 @@ class Settings:
     l2: float = 1e-5
     epochs: int = 150
     learning_rate: float = 0.05
+    # Hidden ReLU units over the n-grams (hidden.py); 0 is the linear model alone. With units,
+    # `epochs` and `learning_rate` are those of its minibatch training, and `l2` is unused.
+    hidden_units: int = 0
+
+    @classmethod
+    def for_units(cls, units: int) -> Settings:
+        """The settings measured for the linear model (0) or the wide-and-deep one."""
+        return cls(hidden_units=units, epochs=10, learning_rate=0.01) if units else cls()
 
 
 class Model:
@@ -48,6 +56,7 @@ class Model:
         thresholds: dict[str, float],
         examples: dict[str, np.ndarray],
         meta: dict[str, Any],
+        layer: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.rows = rows
         self.weights = weights.astype(np.float32)
@@ -56,6 +65,7 @@ class Model:
         self.thresholds = thresholds
         self.examples = examples
         self.meta = meta
+        self.layer = {k: v.astype(np.float32) for k, v in layer.items()} if layer else None
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
         self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
@@ -71,7 +81,9 @@ class Model:
     def logits(self, text: str) -> np.ndarray:
         known, count = self.positions(text)
         # Normalised over all the text's n-grams, as in training, unknown ones included.
-        return self.weights[known].sum(axis=0) / np.sqrt(max(count, 1)) + self.bias
+        scale = 1.0 / np.sqrt(max(count, 1))
+        z = self.weights[known].sum(axis=0) * scale + self.bias
+        return z + hidden.deep_logits(known, scale, self.layer) if self.layer else z
 
     def scores(self, text: str) -> tuple[np.ndarray, float]:
         """P(category) over `categories`, and P(imminent)."""
@@ -123,6 +135,7 @@ class Model:
                 categories=np.array(self.categories),
                 meta=np.array(json.dumps({**self.meta, "format": FORMAT, "thresholds": self.thresholds})),
                 **{f"ex_{k}": v for k, v in self.examples.items()},
+                **{f"hidden_{k}": v.astype(np.float16) for k, v in (self.layer or {}).items()},
             )
 
     @classmethod
@@ -130,6 +143,7 @@ class Model:
         with np.load(path, allow_pickle=False) as f:
             meta = checked_meta(f, path, "model", FORMAT)
             examples = {k[3:]: f[k] for k in f.files if k.startswith("ex_")}
+            layer = {k[7:]: f[k] for k in f.files if k.startswith("hidden_")}
             return cls(
                 f["rows"].astype(np.int64),
                 f["weights"],
@@ -138,6 +152,7 @@ class Model:
                 meta.pop("thresholds"),
                 examples,
                 meta,
+                layer or None,
             )
 
 
@@ -180,13 +195,7 @@ def forget() -> None:
 # Training ----------------------------------------------------------------------------------
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _sigmoid(z: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-z))
+_softmax, _sigmoid = hidden.softmax, hidden.sigmoid
 
 
 @dataclass
@@ -246,12 +255,27 @@ def _fit(x: _Matrix, targets: np.ndarray, imminent: np.ndarray, classes: int, s:
     return w, b
 
 
-def _fit_examples(examples: Sequence[Example], s: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Matrix]:
+def _fit_examples(
+    examples: Sequence[Example], s: Settings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray] | None, _Matrix]:
     x, vocabulary = _matrix([e.text for e in examples], s.min_df)
     targets = np.array([CATEGORIES.index(e.category) for e in examples])
     imminent = np.array([e.label == "imminent" for e in examples], dtype=float)
-    w, b = _fit(x, targets, imminent, len(CATEGORIES), s)
-    return vocabulary, w, b, x
+    if not s.hidden_units:
+        w, b = _fit(x, targets, imminent, len(CATEGORIES), s)
+        return vocabulary, w, b, None, x
+    columns = [x.indices[a:z] for a, z in zip(x.indptr, x.indptr[1:], strict=False)]
+    scales = np.array([x.data[a] if z > a else 0.0 for a, z in zip(x.indptr, x.indptr[1:], strict=False)])
+    w, b, layer = hidden.fit(
+        hidden.Rows(columns, scales, x.columns),
+        targets,
+        imminent,
+        len(CATEGORIES),
+        s.hidden_units,
+        s.epochs,
+        s.learning_rate,
+    )
+    return vocabulary, w, b, layer, x
 
 
 DEFAULT_THRESHOLDS = {"high": 0.5, "imminent": 0.5}
@@ -261,7 +285,7 @@ def train(
     examples: Sequence[Example], settings: Settings | None = None, thresholds: dict[str, float] | None = None
 ) -> Model:
     settings = settings or Settings()
-    vocabulary, w, b, x = _fit_examples(examples, settings)
+    vocabulary, w, b, layer, x = _fit_examples(examples, settings)
     neighbours = {
         "indptr": x.indptr.astype(np.int32),
         "indices": x.indices.astype(np.int32),
@@ -270,7 +294,7 @@ def train(
         "categories": np.array([e.category for e in examples]),
     }
     meta = {"examples": len(examples), "settings": settings.__dict__}
-    return Model(vocabulary, w, b, CATEGORIES, thresholds or dict(DEFAULT_THRESHOLDS), neighbours, meta)
+    return Model(vocabulary, w, b, CATEGORIES, thresholds or dict(DEFAULT_THRESHOLDS), neighbours, meta, layer)
 
 
 def cross_validate(examples: Sequence[Example], folds: int = 5, settings: Settings | None = None) -> list[Prediction]:
