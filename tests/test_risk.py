@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from warmline.risk import rules
 from warmline.services import risk
 
 EVAL_SET = Path(__file__).parent / "data" / "risk_eval.tsv"
@@ -94,6 +95,32 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
         ("how do i ask my son if he's suicidal", "moderate"),
         # Reported speech with the writer's own risk after it stays high.
         ("my mom said i'm a burden and i want to kill myself", "high"),
+        # A recovery story, told across sentences, is moderate; one that has come back is not.
+        ("i overdosed at 17. now i'm a nurse and i sit with kids who are where i was", "moderate"),
+        ("i was suicidal in grad school. i'm 41 now and i teach", "moderate"),
+        ("2 years clean from self harm today", "moderate"),
+        ("4 years without hurting myself and i burned my thigh tonight", "high"),
+        ("i'm 16 and i keep thinking about killing myself", "high"),
+        # Said laughing or about a plot: moderate, the model decides; the joke taken back is not one.
+        ("i want to kill myself for eating the whole cake lol", "moderate"),
+        ("i wanna die lol. not lol. i mean it", "high"),
+        ("the main character wants to die and the whole book is her choosing to stay", "moderate"),
+        # Denials as answers, others' guesses, and figures of speech.
+        ("when you asked if i want to die, the answer is no", "none"),
+        ("people keep asking if i'm suicidal since the layoff. i'm not", "none"),
+        ("idk why people think im suicidal im just quiet", "none"),
+        ("had a rough night but i didnt hurt myself", "low"),
+        ("i'm shooting myself in the foot by procrastinating", "none"),
+        ("saying goodbye to everyone at the gym, moving across the country sunday", "none"),
+        ("coworker keeps joking about jumping off the roof", "moderate"),
+        # Someone else's words quoted are theirs; the writer quoting themself is not.
+        ('my son said "i want to die" at dinner, what do i do', "moderate"),
+        ('a stranger replied saying "i\'m going to do it tonight, i have everything ready"', "moderate"),
+        ('i said "i want to die" and i meant it', "high"),
+        ('my mom said "you\'re a burden" and i want to kill myself', "high"),
+        # A dose is not an overdose; a handful is.
+        ("i have to take 3 pills tonight for my colonoscopy prep", "none"),
+        ("i took 30 pills", "imminent"),
     ],
 )
 def test_rules(text, level):
@@ -103,3 +130,33 @@ def test_rules(text, level):
 def test_extra_phrases_extend_the_lists():
     assert risk.rules("thinking about the long sleep").level == "none"
     assert risk.rules("thinking about the long sleep", {"high": [r"the long sleep"]}).level == "high"
+
+
+@pytest.mark.parametrize(
+    "text, cues",
+    [
+        ("i overdosed at 17. im 35 now", {"phrase_imminent", "recovery", "rules_moderate"}),
+        ("i want to die lol", {"phrase_high", "joking", "rules_moderate"}),
+        ("i want to kill myself tonight", {"phrase_imminent", "phrase_high", "rules_imminent"}),
+        ("my sister said she wants to die", {"phrase_high", "third_person", "rules_moderate"}),
+        ("no thoughts of killing myself", {"phrase_high", "denial", "negated", "rules_none"}),
+        ("this homework is killing me", {"figurative", "rules_none"}),
+        # Spanish has no phrase rules, but its cues are the same kinds, under the same names.
+        ("hace 5 años me quise matar, ahora estoy bien", {"recovery", "rules_none"}),
+        ("mi amiga dice que se quiere morir", {"third_person", "rules_none"}),
+        ("no me quiero morir, solo quiero vacaciones jajaja", {"denial", "joking", "rules_none"}),
+        ("hola a todos", {"rules_none"}),
+    ],
+)
+def test_context_cues_name_what_the_rules_read(text, cues):
+    assert rules.context_cues(text) == cues
+
+
+def test_the_rules_fingerprint_changes_with_any_list():
+    before = rules.fingerprint()
+    rules.FIGURATIVE += ("a new figure of speech",)
+    try:
+        assert rules.fingerprint() != before
+    finally:
+        rules.FIGURATIVE = rules.FIGURATIVE[:-1]
+    assert rules.fingerprint() == before

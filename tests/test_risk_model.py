@@ -12,7 +12,7 @@ from tests.test_escalations import scene  # noqa: F401  (the member-and-peer fix
 from tests.test_forum import new_thread, trusted_member
 from warmline.extensions import db
 from warmline.models import Conversation
-from warmline.risk import corpus, model, worker
+from warmline.risk import corpus, model, rules, worker
 from warmline.services import risk
 
 # A corpus about nothing real: "zorblax" lines are risky, "quux" lines are not, so what the
@@ -57,6 +57,12 @@ def test_the_packaged_model_loads_and_scores_in_one_process():
     prediction = learned.predict("i want to go to sleep and never wake up")
     assert 0.0 <= prediction.risky <= 1.0 and prediction.category in corpus.CATEGORIES
     assert learned.predict("").level == "none" or learned.predict("").risky < 1.0
+
+
+def test_the_packaged_model_was_trained_with_these_rules():
+    # Its features include the rules' context cues: after a change to the rules, retrain
+    # (`flask --app wsgi risk train`), or the cues no longer mean what they meant in training.
+    assert model.cached().meta["rules"] == rules.fingerprint()
 
 
 def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
@@ -106,6 +112,8 @@ def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
     loaded = model.Model.load(out)
     assert loaded.meta["examples"] == 12 and "recall" in loaded.meta["cross_validated"]
     assert loaded.layer["embed"].shape[1] == 64  # the shipped kind: hidden units by default
+    assert loaded.meta["settings"]["dropout"] == model.DROPOUT and loaded.meta["settings"]["epochs"] == model.EPOCHS
+    assert loaded.meta["rules"] == rules.fingerprint()
     linear = tmp_path / "linear.npz"
     result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(linear), "--hidden-units", "0"])
     assert result.exit_code == 0, result.output

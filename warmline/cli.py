@@ -233,11 +233,17 @@ risk_cli = AppGroup("risk", help="The risk detector's model.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: the packaged model file.")
 @click.option("--folds", type=int, default=5, show_default=True, help="Cross-validation folds; 1 skips it.")
 @click.option(
-    "--max-negatives-held",
-    type=float,
-    default=0.15,
+    "--min-recall",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.91,
     show_default=True,
-    help="The share of hard negatives (cross-validated, rules included) the high threshold may hold.",
+    help="The high threshold is the highest whose cross-validated recall (rules included) is at least this.",
+)
+@click.option(
+    "--max-negatives-held",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Instead of --min-recall: the share of hard negatives (cross-validated, rules included) it may hold.",
 )
 @click.option(
     "--hidden-units",
@@ -247,7 +253,12 @@ risk_cli = AppGroup("risk", help="The risk detector's model.")
     help="ReLU units beside the linear weights (0: the linear model alone).",
 )
 def risk_train(
-    corpus_path: str | None, out: str | None, folds: int, max_negatives_held: float, hidden_units: int
+    corpus_path: str | None,
+    out: str | None,
+    folds: int,
+    min_recall: float,
+    max_negatives_held: float | None,
+    hidden_units: int,
 ) -> None:
     """Train the risk model from the labelled corpus (the training split) and write its file."""
     from pathlib import Path
@@ -264,6 +275,7 @@ def risk_train(
         folds,
         max_negatives_held,
         model.Settings.for_units(hidden_units),
+        None if max_negatives_held is not None else min_recall,
     )
     model.forget()
     if trained.cross_validated:

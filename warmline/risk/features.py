@@ -1,8 +1,12 @@
-"""Text to a sparse, L2-normalised vector of hashed word and character n-grams.
+"""Text to a sparse, L2-normalised vector of hashed word and character n-grams, plus the rules'
+context cues.
 
 Character n-grams carry misspellings ("suicidle", "kil myself") and Spanish inflections
-("matarme", "matarse"); word unigrams and bigrams carry the phrases. Hashing (crc32, stable
-across processes, unlike hash()) keeps the model file independent of a vocabulary."""
+("matarme", "matarse"); word unigrams and bigrams carry the phrases; the cues (rules.py:
+"recovery", "joking", "third_person", the rules' own level...) carry what a phrase list knows
+of context, so the hidden units can learn what "kill myself" means beside "5 years clean".
+Hashing (crc32, stable across processes, unlike hash()) keeps the model file independent of a
+vocabulary."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import unicodedata
 import zlib
 
 import numpy as np
+
+from warmline.risk import rules
 
 DIMS = 1 << 20
 CHAR_NGRAMS = (3, 4, 5)
@@ -57,6 +63,7 @@ def _char_ids(joined: str) -> np.ndarray:
 def hashed(text: str) -> np.ndarray:
     """The sorted, distinct bucket ids of the text's n-grams (each counts once)."""
     tokens = _TOKEN.findall(normalise(text))
-    words = np.fromiter((zlib.crc32(g.encode()) & (DIMS - 1) for g in word_grams(tokens)), dtype=np.int64)
+    grams = word_grams(tokens) | {"cue:" + cue for cue in rules.context_cues(text)}
+    words = np.fromiter((zlib.crc32(g.encode()) & (DIMS - 1) for g in grams), dtype=np.int64)
     ids = np.sort(np.concatenate([words, _char_ids(" " + " ".join(tokens) + " ")]))
     return ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids

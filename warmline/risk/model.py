@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from warmline.risk import corpus, features, hidden
+from warmline.risk import corpus, features, hidden, rules
 from warmline.risk.corpus import CATEGORIES, MODERATE_CATEGORIES, RISKY_CATEGORIES, Example
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "model.npz"
-FORMAT = 2  # 2: an optional hidden layer (arrays hidden_*) beside the linear weights
+# 2: an optional hidden layer (arrays hidden_*) beside the linear weights; 3: the rules' context
+# cues among the features, and the rules' fingerprint in meta["rules"].
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Prediction:
     level: str  # by the model's thresholds: none, high or imminent
 
 
+EPOCHS, DROPOUT = 6, 0.5  # of the wide-and-deep model, chosen on cross-validation
+
+
 @dataclass(frozen=True)
 class Settings:
     min_df: int = 2
@@ -37,13 +42,16 @@ class Settings:
     epochs: int = 150
     learning_rate: float = 0.05
     # Hidden ReLU units over the n-grams (hidden.py); 0 is the linear model alone. With units,
-    # `epochs` and `learning_rate` are those of its minibatch training, and `l2` is unused.
+    # `epochs` and `learning_rate` are those of its minibatch training, `dropout` its units'
+    # dropout, and `l2` is unused.
     hidden_units: int = 0
+    dropout: float = 0.3
 
     @classmethod
     def for_units(cls, units: int) -> Settings:
-        """The settings measured for the linear model (0) or the wide-and-deep one."""
-        return cls(hidden_units=units, epochs=10, learning_rate=0.01) if units else cls()
+        """The settings measured for the linear model (0) or the wide-and-deep one: more dropout
+        and fewer epochs than first shipped ranked held-out lines better (docs/escalation.md)."""
+        return cls(hidden_units=units, epochs=EPOCHS, learning_rate=0.01, dropout=DROPOUT) if units else cls()
 
 
 class Model:
@@ -274,6 +282,7 @@ def _fit_examples(
         s.hidden_units,
         s.epochs,
         s.learning_rate,
+        s.dropout,
     )
     return vocabulary, w, b, layer, x
 
@@ -293,7 +302,7 @@ def train(
         "texts": np.array([e.text for e in examples]),
         "categories": np.array([e.category for e in examples]),
     }
-    meta = {"examples": len(examples), "settings": settings.__dict__}
+    meta = {"examples": len(examples), "settings": settings.__dict__, "rules": rules.fingerprint()}
     return Model(vocabulary, w, b, CATEGORIES, thresholds or dict(DEFAULT_THRESHOLDS), neighbours, meta, layer)
 
 
@@ -317,14 +326,25 @@ def cross_validate(examples: Sequence[Example], folds: int = 5, settings: Settin
 
 
 def choose_thresholds(
-    examples: Sequence[Example], predictions: Sequence[Prediction], floor: Sequence[bool], max_negatives_held: float
+    examples: Sequence[Example],
+    predictions: Sequence[Prediction],
+    floor: Sequence[bool],
+    max_negatives_held: float | None = None,
+    min_recall: float | None = None,
 ) -> dict[str, float]:
-    """The lowest P(risky) threshold whose held share of hard negatives (category neg_*),
-    counting those the rules hold anyway (`floor`), stays within `max_negatives_held`; an
-    imminent threshold of the best F1 among risky lines."""
+    """A P(risky) threshold, counting what the rules hold anyway (`floor`): with `min_recall`,
+    the highest whose recall of high and imminent lines stays at least that; otherwise the
+    lowest whose held share of hard negatives (category neg_*) stays within
+    `max_negatives_held`. And an imminent threshold of the best F1 among risky lines."""
     negatives = np.array([e.category.startswith("neg_") for e in examples])
     risky = np.array([p.risky for p in predictions])
-    high = lowest_threshold(risky, np.array(floor, dtype=bool), negatives, max_negatives_held)
+    held_by_rules = np.array(floor, dtype=bool)
+    if min_recall is not None:
+        high = highest_threshold(risky, held_by_rules, np.array([e.risky for e in examples]), min_recall)
+    else:
+        high = lowest_threshold(
+            risky, held_by_rules, negatives, 0.15 if max_negatives_held is None else max_negatives_held
+        )
     risky_rows = [i for i, e in enumerate(examples) if e.risky]
     best_f1, imminent = -1.0, 0.5
     for t in np.arange(0.1, 0.91, 0.05):
@@ -337,11 +357,21 @@ def choose_thresholds(
     return {"high": round(high, 2), "imminent": round(imminent, 2)}
 
 
+def highest_threshold(risky: np.ndarray, floor: np.ndarray, positives: np.ndarray, min_recall: float) -> float:
+    """The highest P(risky) threshold, down from 0.99 in steps of 0.01, at which the share of
+    risky lines (`positives`) held, by it or by the rules (`floor`), is at least `min_recall`."""
+    for t in np.arange(0.99, 0.04, -0.01):
+        if not positives.any() or (floor | (risky >= t))[positives].mean() >= min_recall:
+            return float(t)
+    return 0.05
+
+
 def lowest_threshold(risky: np.ndarray, floor: np.ndarray, negatives: np.ndarray, cap: float) -> float:
-    """The lowest P(risky) threshold, down from 0.95 in steps of 0.01, whose share of hard
-    negatives (`negatives`) held, by it or by the rules (`floor`), stays within `cap`."""
-    high = 0.95
-    for t in np.arange(0.95, 0.04, -0.01):
+    """The lowest P(risky) threshold, down from 0.99 in steps of 0.01, whose share of hard
+    negatives (`negatives`) held, by it or by the rules (`floor`), stays within `cap` (from
+    0.99: a confident model's scores crowd above 0.95)."""
+    high = 0.99
+    for t in np.arange(0.99, 0.04, -0.01):
         if negatives.any() and (floor | (risky >= t))[negatives].mean() > cap:
             break
         high = float(t)

@@ -23,17 +23,19 @@ def train_file(
     out: Path,
     rules_hold: Callable[[str], bool],
     folds: int = 5,
-    max_negatives_held: float = 0.15,
+    max_negatives_held: float | None = None,
     settings: model.Settings | None = None,
+    min_recall: float | None = None,
 ) -> Trained:
-    """Cross-validates (when `folds` > 1) to choose the thresholds, with the rules as the
-    floor they are at run time, fits on everything and writes the file."""
+    """Cross-validates (when `folds` > 1) to choose the thresholds (model.choose_thresholds: by
+    `min_recall`, else by `max_negatives_held`), with the rules as the floor they are at run
+    time, fits on everything and writes the file."""
     settings = settings or model.Settings()
     thresholds, cv = dict(model.DEFAULT_THRESHOLDS), None
     if folds > 1:
         predictions = model.cross_validate(examples, folds, settings)
         floor = [rules_hold(e.text) for e in examples]
-        thresholds = model.choose_thresholds(examples, predictions, floor, max_negatives_held)
+        thresholds = model.choose_thresholds(examples, predictions, floor, max_negatives_held, min_recall)
         by_text = {
             e.text: floor[i] or model.Model.level_of(thresholds, p) in ("high", "imminent")
             for i, (e, p) in enumerate(zip(examples, predictions, strict=True))
