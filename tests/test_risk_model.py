@@ -114,6 +114,22 @@ def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
     assert loaded.layer["embed"].shape[1] == 64  # the shipped kind: hidden units by default
     assert loaded.meta["settings"]["dropout"] == model.DROPOUT and loaded.meta["settings"]["epochs"] == model.EPOCHS
     assert loaded.meta["rules"] == rules.fingerprint()
+    capped = tmp_path / "capped.npz"
+    result = runner.invoke(
+        args=[
+            "risk",
+            "train",
+            "--corpus",
+            str(source),
+            "--out",
+            str(capped),
+            "--folds",
+            "2",
+            "--max-negatives-held",
+            "0.5",
+        ]
+    )
+    assert result.exit_code == 0, result.output
     linear = tmp_path / "linear.npz"
     result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(linear), "--hidden-units", "0"])
     assert result.exit_code == 0, result.output
@@ -126,6 +142,20 @@ def test_the_train_command_refuses_a_bad_corpus(runner, tmp_path):
     source.write_text("high\tordinary\ten\tthis label does not fit its category\n", encoding="utf-8")
     result = runner.invoke(args=["risk", "train", "--corpus", str(source), "--out", str(tmp_path / "m.npz")])
     assert result.exit_code != 0 and "does not fit" in str(result.exception)
+
+
+def test_the_threshold_keeps_recall_or_caps_what_is_held():
+    examples = [corpus.Example("high", "wish_dead", "en", f"r{i}") for i in range(4)] + [
+        corpus.Example("none", "neg_everyday", "en", f"n{i}") for i in range(4)
+    ]
+    scores = [0.9, 0.8, 0.6, 0.3, 0.7, 0.4, 0.2, 0.1]
+    predictions = [model.Prediction(p, 0.0, 0.0, "wish_dead", "none") for p in scores]
+    floor = [False] * 3 + [True] + [False] * 4  # the rules hold the fourth risky line anyway
+    # Three of four risky lines by the model, the fourth by the rules: 0.6 is the highest that keeps all.
+    assert model.choose_thresholds(examples, predictions, floor, min_recall=1.0)["high"] == 0.6
+    assert model.choose_thresholds(examples, predictions, floor, min_recall=0.75)["high"] == 0.8
+    # Without a recall to keep, the lowest threshold that holds at most a quarter of the negatives.
+    assert model.choose_thresholds(examples, predictions, floor, max_negatives_held=0.25)["high"] == 0.41
 
 
 def test_corpus_lines_are_checked():

@@ -10,6 +10,7 @@ vocabulary."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zlib
@@ -60,10 +61,14 @@ def _char_ids(joined: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
+@functools.lru_cache(maxsize=512)
 def hashed(text: str) -> np.ndarray:
-    """The sorted, distinct bucket ids of the text's n-grams (each counts once)."""
+    """The sorted, distinct bucket ids of the text's n-grams and cues (each counts once), read
+    only: one assessment asks for them up to three times (the scores, the nearest examples)."""
     tokens = _TOKEN.findall(normalise(text))
     grams = word_grams(tokens) | {"cue:" + cue for cue in rules.context_cues(text)}
     words = np.fromiter((zlib.crc32(g.encode()) & (DIMS - 1) for g in grams), dtype=np.int64)
     ids = np.sort(np.concatenate([words, _char_ids(" " + " ".join(tokens) + " ")]))
-    return ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids
+    distinct = ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids
+    distinct.flags.writeable = False
+    return distinct
