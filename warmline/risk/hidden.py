@@ -23,7 +23,7 @@ class Rows:
 
 def deep_logits(columns: np.ndarray, scale: float, layer: dict[str, np.ndarray]) -> np.ndarray:
     """What the hidden units add to one text's logits (no bias: the linear part has it)."""
-    units = np.maximum(layer["embed"][columns].sum(axis=0) * scale + layer["unit_bias"], 0.0)
+    units = np.maximum(layer["embed"][columns].astype(np.float32).sum(axis=0) * scale + layer["unit_bias"], 0.0)
     return units @ layer["out"]
 
 

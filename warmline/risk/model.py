@@ -67,13 +67,19 @@ class Model:
         layer: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.rows = rows
-        self.weights = weights.astype(np.float32)
+        # Weights stay in float16, as in the file, and only the rows a text reads are widened:
+        # float32 copies of every row were most of a process's memory.
+        self.weights = weights.astype(np.float16)
         self.bias = bias.astype(np.float32)
         self.categories = tuple(categories)
         self.thresholds = thresholds
-        self.examples = examples
+        # The training lines as Python strings: a fixed-width array pads each to the longest.
+        self.texts = [str(t) for t in examples["texts"]]
+        self.examples = {k: v for k, v in examples.items() if k != "texts"}
         self.meta = meta
-        self.layer = {k: v.astype(np.float32) for k, v in layer.items()} if layer else None
+        self.layer = (
+            {k: v.astype(np.float16 if k == "embed" else np.float32) for k, v in layer.items()} if layer else None
+        )
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
         self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
@@ -90,7 +96,7 @@ class Model:
         known, count = self.positions(text)
         # Normalised over all the text's n-grams, as in training, unknown ones included.
         scale = 1.0 / np.sqrt(max(count, 1))
-        z = self.weights[known].sum(axis=0) * scale + self.bias
+        z = self.weights[known].astype(np.float32).sum(axis=0) * scale + self.bias
         return z + hidden.deep_logits(known, scale, self.layer) if self.layer else z
 
     def scores(self, text: str) -> tuple[np.ndarray, float]:
@@ -116,19 +122,21 @@ class Model:
         through the training lines' n-grams by column, only the text's columns are read."""
         ex = self.examples
         if self._by_column is None:
+            # int32 rows and float16 weights, as in the file: millions of entries, and the
+            # wider copies were a third of the model's memory.
             order = np.argsort(ex["indices"], kind="stable")
-            rows_of = np.repeat(np.arange(len(ex["indptr"]) - 1), np.diff(ex["indptr"]))
+            rows_of = np.repeat(np.arange(len(ex["indptr"]) - 1, dtype=np.int32), np.diff(ex["indptr"]))
             starts = np.searchsorted(ex["indices"][order], np.arange(len(self.rows) + 1))
-            self._by_column = (starts, rows_of[order], ex["data"][order].astype(np.float32))
+            self._by_column = (starts, rows_of[order], ex["data"][order].astype(np.float16))
         starts, rows, data = self._by_column
         known, _ = self.positions(text)
         lengths = starts[known + 1] - starts[known]
         picked = np.repeat(starts[known] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        sims = np.bincount(rows[picked], weights=data[picked], minlength=len(ex["texts"]))
+        sims = np.bincount(rows[picked], weights=data[picked], minlength=len(self.texts))
         if category is not None:
             sims = np.where(ex["categories"] == category, sims, -1.0)
         order = np.argsort(-sims, kind="stable")[:k]
-        return [str(ex["texts"][i]) for i in order if sims[i] > 0]
+        return [self.texts[i] for i in order if sims[i] > 0]
 
     # Files -------------------------------------------------------------------------------
 
@@ -142,6 +150,7 @@ class Model:
                 bias=self.bias,
                 categories=np.array(self.categories),
                 meta=np.array(json.dumps({**self.meta, "format": FORMAT, "thresholds": self.thresholds})),
+                ex_texts=np.array(self.texts),
                 **{f"ex_{k}": v for k, v in self.examples.items()},
                 **{f"hidden_{k}": v.astype(np.float16) for k, v in (self.layer or {}).items()},
             )
