@@ -62,6 +62,32 @@ def test_a_worrying_comment_is_assessed_and_answered_with_resources(app, api, ne
         assert db.session.get(Survey, conversation_id).comment_risk in ("high", "imminent")
 
 
+def test_under_gevent_a_comment_is_scored_off_the_loop(app, api, new_api, monkeypatch):
+    import threading
+
+    import gevent
+
+    from warmline.models import Conversation, User
+    from warmline.services import risk, surveys
+
+    conversation_id, _, _ = ended_conversation(app, api, new_api)
+    app.config["ASYNC_MODE"] = "gevent"
+    threads = []
+    real = risk.assess
+    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+
+    def answer():  # a request's greenlet, with its own app context as under gunicorn
+        with app.app_context():
+            member = db.session.get(User, db.session.get(Conversation, conversation_id).member_id)
+            survey = surveys.submit(
+                member, conversation_id, helped="no", felt_heard=False, comment="i want to end it all"
+            )
+            return survey.comment_risk
+
+    assert gevent.spawn(answer).get(timeout=10) == "high"
+    assert threads and threads[0] != threading.get_ident()
+
+
 def test_past_conversation_page(app, api, new_api):
     conversation_id, _, _ = ended_conversation(app, api, new_api)
     chat_page = api.get("/chat").get_data(as_text=True)
