@@ -88,3 +88,17 @@ def error_of(response) -> dict[str, Any]:
     assert body["ok"] is False, body
     assert set(body["error"]) >= {"code", "message"}, body
     return body["error"]
+
+
+def scoring_threads(app: Flask, monkeypatch) -> list[int]:
+    """Puts the app in gevent mode and records the thread each `risk.assess` runs on, to show
+    a score is taken off the event loop."""
+    import threading
+
+    from warmline.services import risk
+
+    app.config["ASYNC_MODE"] = "gevent"
+    threads: list[int] = []
+    real = risk.assess
+    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+    return threads

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import scoring_threads
 from tests.test_escalations import scene  # noqa: F401  (the member-and-peer fixture)
 from tests.test_forum import new_thread, trusted_member
 from warmline.extensions import db
@@ -280,10 +281,7 @@ def test_under_gevent_the_score_runs_on_the_hubs_threadpool_and_applies_on_the_l
 def test_under_gevent_a_forum_post_is_scored_off_the_loop(app, monkeypatch):
     import gevent
 
-    app.config["ASYNC_MODE"] = "gevent"
-    threads = []
-    real = risk.assess
-    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+    threads = scoring_threads(app, monkeypatch)
 
     def request():  # a request's greenlet, with its own app context as under gunicorn
         with app.app_context():

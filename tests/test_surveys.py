@@ -4,7 +4,7 @@ report; the page that offers it for a past conversation."""
 from __future__ import annotations
 
 from tests.chat_support import Socket, on_duty_peer
-from tests.support import error_of
+from tests.support import error_of, scoring_threads
 from tests.test_chat import start_conversation
 from tests.test_transcripts import ended_conversation
 from warmline import clock
@@ -68,13 +68,10 @@ def test_under_gevent_a_comment_is_scored_off_the_loop(app, api, new_api, monkey
     import gevent
 
     from warmline.models import Conversation, User
-    from warmline.services import risk, surveys
+    from warmline.services import surveys
 
     conversation_id, _, _ = ended_conversation(app, api, new_api)
-    app.config["ASYNC_MODE"] = "gevent"
-    threads = []
-    real = risk.assess
-    monkeypatch.setattr(risk, "assess", lambda *a, **k: threads.append(threading.get_ident()) or real(*a, **k))
+    threads = scoring_threads(app, monkeypatch)
 
     def answer():  # a request's greenlet, with its own app context as under gunicorn
         with app.app_context():
