@@ -376,7 +376,9 @@ def _compile_list(phrases: Sequence[str]) -> list[re.Pattern[str]]:
 
 
 _DEFAULT = _compile(RISK_PHRASES)
-_NOT_OWN_RISK = _compile_list(FIGURATIVE + DENIALS)
+_FIGURATIVE = _compile_list(FIGURATIVE)
+_DENIALS = _compile_list(DENIALS)
+_NOT_OWN_RISK = _FIGURATIVE + _DENIALS
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -496,7 +498,7 @@ _SPANISH_CUES = {
         r"|\bestoy a salvo\b|\bno voy a hacerme\b"
     ),
 }
-_CONTEXT_PATTERNS = {"figurative": _compile_list(FIGURATIVE), "denial": _compile_list(DENIALS)}
+_CONTEXT_PATTERNS = {"figurative": _FIGURATIVE, "denial": _DENIALS}
 
 
 def context_cues(text: str) -> frozenset[str]:
