@@ -424,9 +424,19 @@ def _sentence(text: str, start: int) -> str:
     return text[left + 1 : min(right_candidates) if right_candidates else len(text)]
 
 
+def _recovery_story(text: str) -> bool:
+    """A recovery story, told anywhere in the message, unless it has come back now."""
+    return RECOVERY.search(text) is not None and not (RELAPSE.search(text) or OWN_INTENT.search(text))
+
+
+def _joking(text: str, earnest: bool) -> bool:
+    """Said laughing, unless the message takes the joke back (`earnest`)."""
+    return not earnest and JOKING.search(text) is not None
+
+
 def _not_plainly_now(sentence: str, earnest: bool) -> bool:
     """The past, a joke (unless taken back) or a plot: the sentence's phrase counts as moderate."""
-    joking = not earnest and JOKING.search(sentence) is not None
+    joking = _joking(sentence, earnest)
     past = any(cue in sentence for cue in PAST_CUES)
     plot = FICTION.search(sentence) is not None and OWN_INTENT.search(sentence) is None
     return joking or past or plot or PAST_YEAR.search(sentence) is not None
@@ -438,10 +448,7 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     normalised = normalise(text)
     patterns = _DEFAULT + (_compile(extra) if extra else [])
     skipped_spans: list[tuple[int, int]] | None = None  # found at the first match only
-    # A recovery story, told across sentences, unless it has come back now.
-    recovering = RECOVERY.search(normalised) is not None and not (
-        RELAPSE.search(normalised) or OWN_INTENT.search(normalised)
-    )
+    recovering = _recovery_story(normalised)
     earnest = IN_EARNEST.search(normalised) is not None
     best, matches = 0, []
     for level, pattern in patterns:
@@ -460,11 +467,10 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
             sentence = _sentence(normalised, start)
             if rank >= LEVELS.index("high") and (_not_plainly_now(sentence, earnest) or recovering):
                 rank = LEVELS.index("moderate")
-            if (
-                rank >= LEVELS.index("high")
-                and "myself" not in match.group(0)
-                and _about_someone_else(normalised, start)
-            ) or (rank >= LEVELS.index("high") and _quoting_someone_else(normalised, start, end)):
+            if rank >= LEVELS.index("high") and (
+                ("myself" not in match.group(0) and _about_someone_else(normalised, start))
+                or _quoting_someone_else(normalised, start, end)
+            ):
                 rank = LEVELS.index("moderate")
             if rank > best:
                 best = rank
@@ -509,11 +515,11 @@ def context_cues(text: str) -> frozenset[str]:
     normalised = normalise(text)
     folded = "".join(c for c in unicodedata.normalize("NFKD", normalised) if not unicodedata.combining(c))
     found = {f"rules_{rules(text).level}"}
-    if RECOVERY.search(normalised) and not (RELAPSE.search(normalised) or OWN_INTENT.search(normalised)):
+    if _recovery_story(normalised):
         found.add("recovery")
     if any(cue in normalised for cue in PAST_CUES) or PAST_YEAR.search(normalised):
         found.add("past")
-    if JOKING.search(normalised) and not IN_EARNEST.search(normalised):
+    if _joking(normalised, IN_EARNEST.search(normalised) is not None):
         found.add("joking")
     if FICTION.search(normalised) and not OWN_INTENT.search(normalised):
         found.add("fiction")
