@@ -6,6 +6,7 @@ for the learned model (features.py), in English and Spanish."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -442,18 +443,40 @@ def _not_plainly_now(sentence: str, earnest: bool) -> bool:
     return joking or past or plot or PAST_YEAR.search(sentence) is not None
 
 
+@dataclass(frozen=True)
+class _Reading:
+    assessment: Assessment
+    first_matches: tuple[tuple[str, int], ...]  # (level, start) of each listed phrase's first match
+
+
 def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assessment:
     """The highest level any phrase reaches, after the negation, quotation, figurative,
     past and third-person rules."""
     normalised = normalise(text)
-    patterns = _DEFAULT + (_compile(extra) if extra else [])
+    if extra:
+        return _reading(normalised, _DEFAULT + _compile(extra)).assessment
+    return _read(normalised).assessment
+
+
+@functools.lru_cache(maxsize=512)
+def _read(normalised: str) -> _Reading:
+    """The listed phrases' reading, once per text: an assessment asks for it twice (the level,
+    the model's cues)."""
+    return _reading(normalised, _DEFAULT)
+
+
+def _reading(normalised: str, patterns: list[tuple[str, re.Pattern[str]]]) -> _Reading:
     skipped_spans: list[tuple[int, int]] | None = None  # found at the first match only
     recovering = _recovery_story(normalised)
     earnest = IN_EARNEST.search(normalised) is not None
-    best, matches = 0, []
+    best, matches, first_matches = 0, [], []
     for level, pattern in patterns:
+        first = True
         for match in pattern.finditer(normalised):
             start, end = match.span()
+            if first:
+                first_matches.append((level, start))
+                first = False
             if skipped_spans is None:
                 skipped_spans = [m.span() for f in _NOT_OWN_RISK for m in f.finditer(normalised)]
             if any(a <= start < b or a < end <= b for a, b in skipped_spans):
@@ -475,7 +498,7 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
             if rank > best:
                 best = rank
             matches.append(match.group(0))
-    return Assessment(LEVELS[best], tuple(dict.fromkeys(matches)))
+    return _Reading(Assessment(LEVELS[best], tuple(dict.fromkeys(matches))), tuple(first_matches))
 
 
 # Context cues for the model ------------------------------------------------------------------
@@ -514,7 +537,8 @@ def context_cues(text: str) -> frozenset[str]:
     The model learns what a cue does to a phrase ("kill myself" with "recovery") from examples."""
     normalised = normalise(text)
     folded = "".join(c for c in unicodedata.normalize("NFKD", normalised) if not unicodedata.combining(c))
-    found = {f"rules_{rules(text).level}"}
+    reading = _read(normalised)
+    found = {f"rules_{reading.assessment.level}"}
     if _recovery_story(normalised):
         found.add("recovery")
     if any(cue in normalised for cue in PAST_CUES) or PAST_YEAR.search(normalised):
@@ -526,14 +550,12 @@ def context_cues(text: str) -> frozenset[str]:
     for name, patterns in _CONTEXT_PATTERNS.items():
         if any(p.search(normalised) for p in patterns):
             found.add(name)
-    for level, pattern in _DEFAULT:
-        match = pattern.search(normalised)
-        if match:
-            found.add(f"phrase_{level}")
-            if _about_someone_else(normalised, match.start()):
-                found.add("third_person")
-            if _negated(normalised, match.start()):
-                found.add("negated")
+    for level, start in reading.first_matches:
+        found.add(f"phrase_{level}")
+        if _about_someone_else(normalised, start):
+            found.add("third_person")
+        if _negated(normalised, start):
+            found.add("negated")
     found.update(name for name, pattern in _SPANISH_CUES.items() if pattern.search(folded))
     return frozenset(found)
 
