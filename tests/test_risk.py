@@ -121,6 +121,19 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
         # A dose is not an overdose; a handful is.
         ("i have to take 3 pills tonight for my colonoscopy prep", "none"),
         ("i took 30 pills", "imminent"),
+        # Someone else as the subject: a professional counting pills is not a plan.
+        ("the pharmacist counted out my pills wrong, gave me 60 instead of 30", "moderate"),
+        ("i counted out my pills, all of them, they're on the desk", "imminent"),
+        # Sleep for a while is not sleep forever; jumping off furniture is not a method.
+        ("i wish i could sleep and not wake up for a month", "none"),
+        ("i wish i could sleep and not wake up", "high"),
+        ("gonna jump off my bed if this essay doesnt write itself", "none"),
+        ("i'm going to jump off the bridge", "imminent"),
+        # A night or a year named as the past; the anniversary of it.
+        ("spoke at a school about the year i tried to kill myself", "moderate"),
+        ("a year since i took the pills and ended up in hospital. got a puppy to celebrate", "moderate"),
+        ("last night i tried to kill myself", "high"),
+        ("the show's storyline about self-harm was handled with care", "moderate"),
     ],
 )
 def test_rules(text, level):

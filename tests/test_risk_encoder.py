@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from warmline.risk import corpus, encoder, model
+from warmline.risk import corpus, encoder, int8, model
 from warmline.risk.corpus import CATEGORIES
 from warmline.risk.wordpiece import WordPiece, words
 from warmline.services import risk
@@ -32,7 +32,7 @@ def _tiny(tmp_path: Path, weight: float = 0.5, high: float = 0.5) -> encoder.Enc
     rng = np.random.default_rng(3)
     hidden, vocab = 8, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "zorb", "quux"]
     arrays: dict[str, np.ndarray] = {"vocab": np.array(vocab)}
-    arrays["token_q"], arrays["token_scale"] = encoder.quantise_rows(rng.normal(size=(len(vocab), hidden)))
+    arrays["token_q"], arrays["token_scale"] = int8.quantise_rows(rng.normal(size=(len(vocab), hidden)))
     arrays.update(
         position=rng.normal(size=(8, hidden)),
         token_type=rng.normal(size=hidden),
@@ -93,7 +93,7 @@ def test_probabilities_are_those_of_the_most_risky_window(tmp_path):
 
 def test_quantised_rows_are_within_half_a_step():
     matrix = np.random.default_rng(1).normal(size=(50, 16)).astype(np.float32)
-    q, scale = encoder.quantise_rows(matrix)
+    q, scale = int8.quantise_rows(matrix)
     assert q.dtype == np.int8
     assert np.all(np.abs(q * scale[:, None] - matrix) <= scale[:, None] / 2 + 1e-6)
 

@@ -65,9 +65,9 @@ def test_spanish_recall(figures):
 # reading the test split. Compare its aggregates; once its lines are read to write rules or
 # training lines, merge it into training and write a new one.
 VALIDATION = corpus.TRAIN.with_name("validation.tsv")
-# The shipped detector reads recall 0.951 and hard negatives held 0.058 there (the model before
-# it: 0.951 and 0.147).
-VALIDATION_FLOORS = {"recall": 0.93, "negatives_held": 0.08}
+# The shipped detector reads recall 0.935 (English 0.961, Spanish 0.859) and hard negatives
+# held 0.023 there (the model before it: 0.920 (0.961, 0.805) and 0.026).
+VALIDATION_FLOORS = {"recall": 0.92, "negatives_held": 0.035, "spanish_recall": 0.83}
 
 
 def _key(text: str) -> str:
@@ -86,7 +86,7 @@ def validation(request):
 
 def test_the_validation_split_is_apart_from_training_and_test(validation):
     examples, found = validation
-    assert found.lines >= 1500 and found.risky >= 450 and found.negatives >= 1000
+    assert found.lines >= 1200 and found.risky >= 450 and found.negatives >= 600 and found.spanish_risky >= 100
     training = {_key(e.text) for e in corpus.load()}
     test = {_key(e.text) for e in corpus.load(TEST_SPLIT, strict=False)}
     assert not {_key(e.text) for e in examples} & (training | test)
@@ -98,3 +98,4 @@ def test_the_detector_holds_its_figures_on_the_validation_split(validation):
     _, found = validation
     assert found.recall >= VALIDATION_FLOORS["recall"]
     assert found.negatives_held <= VALIDATION_FLOORS["negatives_held"]
+    assert found.spanish_recall >= VALIDATION_FLOORS["spanish_recall"]

@@ -78,7 +78,7 @@ def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
 def test_the_hidden_layer_learns_and_survives_saving(tmp_path):
     settings = model.Settings(min_df=1, epochs=40, learning_rate=0.01, hidden_units=8)
     trained = model.train(corpus.parse(TINY.splitlines()), settings)
-    assert trained.layer is not None and trained.layer["embed"].shape[1] == 8
+    assert trained.layer is not None and trained.layer["embed"].shape[-1] == 8
     trained.save(tmp_path / "m.npz")
     loaded = model.Model.load(tmp_path / "m.npz")
     assert loaded.layer is not None
@@ -112,7 +112,8 @@ def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
     assert "cross-validated (2 folds)" in result.output and "thresholds" in result.output
     loaded = model.Model.load(out)
     assert loaded.meta["examples"] == 12 and "recall" in loaded.meta["cross_validated"]
-    assert loaded.layer["embed"].shape[1] == 64  # the shipped kind: hidden units by default
+    assert loaded.layer["embed"].shape[-1] == 64  # the shipped kind: hidden units by default
+    assert loaded.layer["embed"].shape[0] == loaded.meta["settings"]["members"] == model.MEMBERS
     assert loaded.meta["settings"]["dropout"] == model.DROPOUT and loaded.meta["settings"]["epochs"] == model.EPOCHS
     assert loaded.meta["rules"] == rules.fingerprint()
     capped = tmp_path / "capped.npz"
@@ -298,3 +299,30 @@ def test_a_failing_score_is_logged_and_not_pending(app, caplog):
     worker.submit(app, score, lambda result: None)
     assert worker.wait_idle()
     assert "risk scoring failed" in caplog.text
+
+
+def test_members_are_seeded_apart_and_their_probabilities_averaged():
+    import numpy as np
+
+    settings = model.Settings(min_df=1, epochs=40, learning_rate=0.01, hidden_units=8, members=2)
+    both = model.train(corpus.parse(TINY.splitlines()), settings)
+    examples = {**both.examples, "texts": np.array(both.texts)}
+    alone = [
+        model.Model(
+            both.rows,
+            both.weights[i : i + 1],
+            both.bias[i : i + 1],
+            both.categories,
+            both.thresholds,
+            examples,
+            both.meta,
+            {k: v[i : i + 1] for k, v in both.layer.items()},
+            both.weight_scales[i : i + 1],
+        )
+        for i in range(2)
+    ]
+    first, second = (member.scores("quux at the bridge") for member in alone)
+    assert not np.allclose(first[0], second[0])
+    averaged = both.scores("quux at the bridge")
+    assert np.allclose(averaged[0], (first[0] + second[0]) / 2)
+    assert averaged[1] == pytest.approx((first[1] + second[1]) / 2)

@@ -235,7 +235,7 @@ risk_cli = AppGroup("risk", help="The risk detector's model.")
 @click.option(
     "--min-recall",
     type=click.FloatRange(0.0, 1.0),
-    default=0.91,
+    default=0.935,
     show_default=True,
     help="The high threshold is the highest whose cross-validated recall (rules included) is at least this.",
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from warmline.risk import int8
 from warmline.risk.corpus import RISKY_CATEGORIES
 from warmline.risk.model import Model, Prediction, checked_meta
 from warmline.risk.wordpiece import WordPiece
@@ -104,9 +105,7 @@ class Encoder:
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
 
     def _embed(self, ids: list[int]) -> np.ndarray:
-        at = np.array(ids)
-        rows = self.token_q[at].astype(np.float32)
-        rows *= self.token_scale[at, None]
+        rows = int8.widen(self.token_q, self.token_scale, np.array(ids))
         rows += self.position[: len(ids)]
         rows += self.token_type
         return layer_norm(rows, self.embed_gain, self.embed_bias)
@@ -154,13 +153,6 @@ def windows(tokenizer: WordPiece, text: str, window: int) -> list[list[int]]:
     step = max(1, inner * 3 // 4)
     starts = range(0, max(len(ids) - inner, 0) + step, step) if len(ids) > inner else [0]
     return [[tokenizer.start, *ids[s : s + inner], tokenizer.end] for s in starts]
-
-
-def quantise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int8 rows and a float32 scale per row (round to nearest: error under half a step)."""
-    scale = np.abs(matrix).max(axis=1) / 127.0
-    scale[scale == 0] = 1.0
-    return np.round(matrix / scale[:, None]).astype(np.int8), scale.astype(np.float32)
 
 
 _cache: dict[Path, Encoder | None] = {}

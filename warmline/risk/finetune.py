@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from warmline.risk import encoder, model
+from warmline.risk import encoder, int8, model
 from warmline.risk.corpus import CATEGORIES, Example
 from warmline.risk.wordpiece import WordPiece
 
@@ -161,7 +161,7 @@ def _fine_tune(
 
 def _export(net: _Net, vocabulary: list[str], s: Settings, meta: dict[str, Any], path: Path) -> None:
     state = {k: v.detach().numpy().astype(np.float32) for k, v in net.state_dict().items()}
-    token_q, token_scale = encoder.quantise_rows(state["token"])
+    token_q, token_scale = int8.quantise_rows(state["token"])
     arrays: dict[str, np.ndarray] = {
         "vocab": np.array(vocabulary),
         "token_q": token_q,

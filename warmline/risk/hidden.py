@@ -21,10 +21,11 @@ class Rows:
     width: int  # how many columns the vocabulary has
 
 
-def deep_logits(columns: np.ndarray, scale: float, layer: dict[str, np.ndarray]) -> np.ndarray:
-    """What the hidden units add to one text's logits (no bias: the linear part has it)."""
-    units = np.maximum(layer["embed"][columns].astype(np.float32).sum(axis=0) * scale + layer["unit_bias"], 0.0)
-    return units @ layer["out"]
+def deep_logits(embedded: np.ndarray, scale: float, layer: dict[str, np.ndarray]) -> np.ndarray:
+    """What each member's hidden units add to one text's logits (no bias: the linear part has
+    it), from the embedding rows of the text's columns (members × columns × units)."""
+    units = np.maximum(embedded.sum(axis=1) * scale + layer["unit_bias"], 0.0)
+    return np.einsum("mu,muk->mk", units, layer["out"])
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -1,7 +1,9 @@
 """A linear model over hashed n-grams (features.py), in NumPy: a softmax head over the
 corpus's categories (P(risky) is the mass on the risky ones; the category explains) and a
 logistic head for imminent. Trained full-batch with Adam; its file holds only the weight
-rows of n-grams seen in training, in float16, plus the training lines for nearest examples."""
+rows of n-grams seen in training, in float16, plus the training lines for nearest examples.
+With hidden units, `members` models are trained from different seeds over the same rows and
+their probabilities averaged: one seed's ranking of the hardest lines is partly chance."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from warmline.risk import corpus, features, hidden, rules
+from warmline.risk import corpus, features, hidden, int8, rules
 from warmline.risk.corpus import CATEGORIES, MODERATE_CATEGORIES, RISKY_CATEGORIES, Example
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "model.npz"
 # 2: an optional hidden layer (arrays hidden_*) beside the linear weights; 3: the rules' context
-# cues among the features, and the rules' fingerprint in meta["rules"].
-FORMAT = 3
+# cues among the features, and the rules' fingerprint in meta["rules"]; 4: the weights, bias
+# and hidden layer stacked on a first axis, one per member; the weight tables in int8 with a
+# scale per row (int8.py); one scale per training line for the nearest examples.
+FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Prediction:
 
 
 EPOCHS, DROPOUT = 6, 0.5  # of the wide-and-deep model, chosen on cross-validation
+# Seeds averaged: on held-out lines two held about a sixth fewer hard negatives at recall 0.95
+# than one (docs/escalation.md), for a second hidden layer's memory.
+MEMBERS = 2
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,15 @@ class Settings:
     # dropout, and `l2` is unused.
     hidden_units: int = 0
     dropout: float = 0.3
+    members: int = 1  # models from seeds 0, 1, ... (with hidden units), probabilities averaged
 
     @classmethod
     def for_units(cls, units: int) -> Settings:
         """The settings measured for the linear model (0) or the wide-and-deep one: more dropout
         and fewer epochs than first shipped ranked held-out lines better (docs/escalation.md)."""
-        return cls(hidden_units=units, epochs=EPOCHS, learning_rate=0.01, dropout=DROPOUT) if units else cls()
+        if not units:
+            return cls()
+        return cls(hidden_units=units, epochs=EPOCHS, learning_rate=0.01, dropout=DROPOUT, members=MEMBERS)
 
 
 class Model:
@@ -65,23 +75,28 @@ class Model:
         examples: dict[str, np.ndarray],
         meta: dict[str, Any],
         layer: dict[str, np.ndarray] | None = None,
+        weight_scales: np.ndarray | None = None,
     ) -> None:
+        """`weights` (members × rows × outputs) and the layer's `embed` are float as trained,
+        or int8 as in the file, with `weight_scales` and the layer's `embed_scale`."""
         self.rows = rows
-        # Weights stay in float16, as in the file, and only the rows a text reads are widened:
+        # The tables stay int8, as in the file, and only the rows a text reads are widened:
         # float32 copies of every row were most of a process's memory.
-        self.weights = weights.astype(np.float16)
-        self.bias = bias.astype(np.float32)
+        if weight_scales is None:
+            weights, weight_scales = int8.quantise_rows(weights)
+        self.weights, self.weight_scales = weights, weight_scales.astype(np.float32)
+        self.bias = bias.astype(np.float32)  # members × outputs
         self.categories = tuple(categories)
         self.thresholds = thresholds
         # The training lines as Python strings: a fixed-width array pads each to the longest.
         self.texts = [str(t) for t in examples["texts"]]
         self.examples = {k: v for k, v in examples.items() if k != "texts"}
         self.meta = meta
-        self.layer = (
-            {k: v.astype(np.float16 if k == "embed" else np.float32) for k, v in layer.items()} if layer else None
-        )
+        if layer and "embed_scale" not in layer:
+            layer = {**layer}
+            layer["embed"], layer["embed_scale"] = int8.quantise_rows(layer["embed"])
+        self.layer = {k: v if k == "embed" else v.astype(np.float32) for k, v in layer.items()} if layer else None
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
-        self._by_column: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
 
     # Scoring -----------------------------------------------------------------------------
@@ -93,16 +108,19 @@ class Model:
         return at[self.rows[at] == ids], len(ids)
 
     def logits(self, text: str) -> np.ndarray:
+        """Each member's logits (members × outputs)."""
         known, count = self.positions(text)
         # Normalised over all the text's n-grams, as in training, unknown ones included.
         scale = 1.0 / np.sqrt(max(count, 1))
-        z = self.weights[known].astype(np.float32).sum(axis=0) * scale + self.bias
-        return z + hidden.deep_logits(known, scale, self.layer) if self.layer else z
+        z = int8.widen(self.weights, self.weight_scales, known).sum(axis=1) * scale + self.bias
+        if self.layer:
+            z += hidden.deep_logits(int8.widen(self.layer["embed"], self.layer["embed_scale"], known), scale, self.layer)
+        return z
 
     def scores(self, text: str) -> tuple[np.ndarray, float]:
-        """P(category) over `categories`, and P(imminent)."""
+        """P(category) over `categories`, and P(imminent), averaged over the members."""
         z = self.logits(text)
-        return _softmax(z[:-1]), float(_sigmoid(z[-1]))
+        return _softmax(z[:, :-1]).mean(axis=0), float(_sigmoid(z[:, -1]).mean())
 
     def predict(self, text: str) -> Prediction:
         return self.prediction(*self.scores(text), self.thresholds)
@@ -121,18 +139,12 @@ class Model:
         """The k training lines most like the text (cosine over n-grams), of one category:
         through the training lines' n-grams by column, only the text's columns are read."""
         ex = self.examples
-        if self._by_column is None:
-            # int32 rows and float16 weights, as in the file: millions of entries, and the
-            # wider copies were a third of the model's memory.
-            order = np.argsort(ex["indices"], kind="stable")
-            rows_of = np.repeat(np.arange(len(ex["indptr"]) - 1, dtype=np.int32), np.diff(ex["indptr"]))
-            starts = np.searchsorted(ex["indices"][order], np.arange(len(self.rows) + 1))
-            self._by_column = (starts, rows_of[order], ex["data"][order].astype(np.float16))
-        starts, rows, data = self._by_column
+        starts, rows = ex["column_starts"], ex["column_rows"]
         known, _ = self.positions(text)
         lengths = starts[known + 1] - starts[known]
         picked = np.repeat(starts[known] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        sims = np.bincount(rows[picked], weights=data[picked], minlength=len(self.texts))
+        # A line's weight is the same for each of its n-grams (1/sqrt of how many it has).
+        sims = np.bincount(rows[picked], minlength=len(self.texts)) * ex["row_scale"]
         if category is not None:
             sims = np.where(ex["categories"] == category, sims, -1.0)
         order = np.argsort(-sims, kind="stable")[:k]
@@ -146,13 +158,14 @@ class Model:
             np.savez_compressed(
                 out,
                 rows=self.rows.astype(np.int32),
-                weights=self.weights.astype(np.float16),
+                weights=self.weights,
+                weight_scales=self.weight_scales,
                 bias=self.bias,
                 categories=np.array(self.categories),
                 meta=np.array(json.dumps({**self.meta, "format": FORMAT, "thresholds": self.thresholds})),
                 ex_texts=np.array(self.texts),
                 **{f"ex_{k}": v for k, v in self.examples.items()},
-                **{f"hidden_{k}": v.astype(np.float16) for k, v in (self.layer or {}).items()},
+                **{f"hidden_{k}": v if v.dtype == np.int8 else v.astype(np.float16) for k, v in (self.layer or {}).items()},
             )
 
     @classmethod
@@ -170,6 +183,7 @@ class Model:
                 examples,
                 meta,
                 layer or None,
+                f["weight_scales"],
             )
 
 
@@ -224,6 +238,10 @@ class _Matrix:
     data: np.ndarray
     row_of: np.ndarray
     columns: int
+
+    def row_scales(self) -> np.ndarray:
+        """Each row's value (all its entries share one: 1/sqrt of the text's n-grams)."""
+        return np.array([self.data[a] if z > a else 0.0 for a, z in zip(self.indptr, self.indptr[1:], strict=False)])
 
 
 def _matrix(texts: Sequence[str], min_df: int, vocabulary: np.ndarray | None = None) -> tuple[_Matrix, np.ndarray]:
@@ -280,20 +298,15 @@ def _fit_examples(
     imminent = np.array([e.label == "imminent" for e in examples], dtype=float)
     if not s.hidden_units:
         w, b = _fit(x, targets, imminent, len(CATEGORIES), s)
-        return vocabulary, w, b, None, x
+        return vocabulary, w[None], b[None], None, x
     columns = [x.indices[a:z] for a, z in zip(x.indptr, x.indptr[1:], strict=False)]
-    scales = np.array([x.data[a] if z > a else 0.0 for a, z in zip(x.indptr, x.indptr[1:], strict=False)])
-    w, b, layer = hidden.fit(
-        hidden.Rows(columns, scales, x.columns),
-        targets,
-        imminent,
-        len(CATEGORIES),
-        s.hidden_units,
-        s.epochs,
-        s.learning_rate,
-        s.dropout,
-    )
-    return vocabulary, w, b, layer, x
+    rows = hidden.Rows(columns, x.row_scales(), x.columns)
+    fitted = [
+        hidden.fit(rows, targets, imminent, len(CATEGORIES), s.hidden_units, s.epochs, s.learning_rate, s.dropout, seed=seed)
+        for seed in range(max(s.members, 1))
+    ]
+    layer = {k: np.stack([f[2][k] for f in fitted]) for k in fitted[0][2]}
+    return vocabulary, np.stack([f[0] for f in fitted]), np.stack([f[1] for f in fitted]), layer, x
 
 
 DEFAULT_THRESHOLDS = {"high": 0.5, "imminent": 0.5}
@@ -304,10 +317,14 @@ def train(
 ) -> Model:
     settings = settings or Settings()
     vocabulary, w, b, layer, x = _fit_examples(examples, settings)
+    # The training lines by column (which lines have each n-gram), as the nearest-example
+    # search reads them: built here, not in each process (sorting millions of entries there
+    # took over 100 MB for a moment).
+    order = np.argsort(x.indices, kind="stable")
     neighbours = {
-        "indptr": x.indptr.astype(np.int32),
-        "indices": x.indices.astype(np.int32),
-        "data": x.data.astype(np.float16),
+        "column_starts": np.searchsorted(x.indices[order], np.arange(x.columns + 1)).astype(np.int32),
+        "column_rows": x.row_of[order].astype(np.int32),
+        "row_scale": x.row_scales().astype(np.float32),
         "texts": np.array([e.text for e in examples]),
         "categories": np.array([e.category for e in examples]),
     }

@@ -180,14 +180,15 @@ FIGURATIVE = (
     r"tv|paperwork|emails)",
     r"(say|saying) goodbye to everyone\b.{0,60}\b(moving|move|new job|leaving for|graduat\w*|retir\w*|"
     r"last day|vacation|trip)",
-    r"(not|never) wake up (until|till|til|before)",
+    r"(not|never) wake up (until|till|til|before|for a (month|week|day|year|weekend|few (hours|days)))",
     r"(bridge|ledge|roof|edge)\b.{0,30}\b(photos?|pictures?|view|sunset|fishing|walk)",
     # Anything but living: "rather die than get a filling", not "rather die than live like this".
     r"rather die than (?!(go on|go back|keep|live|living|continue|be alive|be here|feel|wake|spend another|face|deal|"
     r"stay))\w+",
     r"(pills|meds|prescription) (are |is )?ready (for|to) (pick ?up|collect)",
     r"(pharmacy|prescription|refill)\b.{0,60}\b(pills|meds) (are |is )?ready",
-    r"jump(ing)? off (the |a )?(high dive|diving board|dock|boat|swing|trampoline|couch)",
+    r"jump(ing)? off (the |a |my )?(high dive|diving board|dock|boat|swing|trampoline|couch|bed|bunk( bed)?|sofa|"
+    r"platform|stage|zip ?line|rope swing)",
     r"overdos(ed|ing) on (coffee|caffeine|sugar|candy|chocolate|netflix|tv|tiktok|youtube|anime|memes|cookies|"
     r"pizza|sun|carbs|energy drinks|red bull|cake|studying|work)",
 )
@@ -263,6 +264,18 @@ PAST_CUES = (
     "last year",
     "in a long time",
     "much better now",
+    "the year i was",
+    "the year i tried",
+    "the year i wanted",
+    "the night i tried",
+    "the night i took",
+    "the night i overdosed",
+    "the day i tried",
+    "the time i tried",
+    "the old me",
+    "year old me",
+    "old me would",
+    "the version of me",
 )
 # "in 2019 i tried to end my life": a year named (not "since", which runs to now).
 PAST_YEAR = re.compile(r"\b(in|back in|that was) (19|20)\d\d\b")
@@ -279,7 +292,7 @@ RECOVERY = re.compile(
     r"years?) (without|clean|free|sober)\b"
     r"|\b(\d+|one|two|three|six) (day|week|month|year) (mark|chip|anniversary)\b|\bclean from\b|"
     r"\bpast (self[- ]harm|suicid\w*|attempts?)\b"
-    r"|\b(\d+|two|three|four|five|six|seven|eight|nine|ten|many) years since\b|\b(\d+|"
+    r"|\b(\d+|two|three|four|five|six|seven|eight|nine|ten|many) years since\b|\ba (year|decade) since\b|\b(\d+|"
     r"\w+)[- ]year[- ]old self\b|\ba decade\b"
     r"|\bthat was (\d+|years|a long time)\b|\b(\d+|many|several|some) (yrs|years) (later|now|since)\b"
 )
@@ -301,14 +314,15 @@ IN_EARNEST = re.compile(
 )
 FICTION = re.compile(
     r"\b(boss( fight)?|the game|video game|character|episode|finale|season \d+|movie|film|scene|the book|the play|"
-    r"sitcom|series|novel|lyrics?|song|album)\b"
+    r"sitcom|series|novel|lyrics?|song|album|storyline|documentary|podcast|a book|the show|tv show)\b"
 )
 # A subject just before the phrase that is someone else: concern for them, not the writer's own risk.
 THIRD_PERSON_SUBJECT = re.compile(
     r"\b(he|she|they|he'd|she'd|they'd|he's|she's|they're|hes|shes|theyre|someone( who)?|(a|my) friend of mine|"
     r"my [a-z]+('s)?( said| says)?( he'd| she'd)?|((a|our|the) )?(friend|coworker|co-worker|roommate|"
     r"roomate|classmate|student|"
-    r"client|patient|caller|neighbou?r)('s)?)\b"
+    r"client|patient|caller|neighbou?r|pharmacist|nurse|doctor|gp|therapist|counsell?or|teacher|coach|vet|dentist|"
+    r"psychiatrist|surgeon)('s)?)\b"
     r"( (is|was|might|may|could|says|said|seems|feels|keeps|wants to|want to|has|had|is going to|"
     r"going to|gonna|been|having|just|also|still|already|talking about|talkin bout|talks about|talked about|"
     r"threatening to|threatens to|threatened to|joking about|jokes about|joked about))*"
