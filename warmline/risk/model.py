@@ -114,7 +114,9 @@ class Model:
         scale = 1.0 / np.sqrt(max(count, 1))
         z = int8.widen(self.weights, self.weight_scales, known).sum(axis=1) * scale + self.bias
         if self.layer:
-            z += hidden.deep_logits(int8.widen(self.layer["embed"], self.layer["embed_scale"], known), scale, self.layer)
+            z += hidden.deep_logits(
+                int8.widen(self.layer["embed"], self.layer["embed_scale"], known), scale, self.layer
+            )
         return z
 
     def scores(self, text: str) -> tuple[np.ndarray, float]:
@@ -165,7 +167,10 @@ class Model:
                 meta=np.array(json.dumps({**self.meta, "format": FORMAT, "thresholds": self.thresholds})),
                 ex_texts=np.array(self.texts),
                 **{f"ex_{k}": v for k, v in self.examples.items()},
-                **{f"hidden_{k}": v if v.dtype == np.int8 else v.astype(np.float16) for k, v in (self.layer or {}).items()},
+                **{
+                    f"hidden_{k}": v if v.dtype == np.int8 else v.astype(np.float16)
+                    for k, v in (self.layer or {}).items()
+                },
             )
 
     @classmethod
@@ -302,7 +307,9 @@ def _fit_examples(
     columns = [x.indices[a:z] for a, z in zip(x.indptr, x.indptr[1:], strict=False)]
     rows = hidden.Rows(columns, x.row_scales(), x.columns)
     fitted = [
-        hidden.fit(rows, targets, imminent, len(CATEGORIES), s.hidden_units, s.epochs, s.learning_rate, s.dropout, seed=seed)
+        hidden.fit(
+            rows, targets, imminent, len(CATEGORIES), s.hidden_units, s.epochs, s.learning_rate, s.dropout, seed=seed
+        )
         for seed in range(max(s.members, 1))
     ]
     layer = {k: np.stack([f[2][k] for f in fitted]) for k in fitted[0][2]}
