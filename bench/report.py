@@ -89,6 +89,23 @@ def write(results: dict[str, list[dict[str, Any]]], out: Path, quick: bool) -> N
     plot(results, out / "latency.png")
 
 
+RISK_TITLE = "## Risk detector: scoring cost (bench/risk.py)"
+
+
+def risk_section(out: Path, section: str) -> None:
+    """Puts bench/risk.py's section in RESULTS.md: in place of its last one (up to its memory
+    line; the findings written under it stay), or at the end."""
+    path = out / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    if RISK_TITLE in text:
+        start = text.index(RISK_TITLE)
+        end = text.index("\n", text.index("\nResident memory:", start) + 1) + 1
+        text = text[:start] + section + text[end:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
 def plot(results: dict[str, list[dict[str, Any]]], path: Path) -> None:
     import matplotlib
 

@@ -68,7 +68,12 @@ def row(label: str, count: int, ms: list[float], cpu: list[float]) -> tuple[str,
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=500)
-    args = parser.parse_args()
+    print(measure(parser.parse_args().count), end="")
+
+
+def measure(count: int) -> str:
+    """The section for bench/RESULTS.md (`bench.run` puts it there; run this in a process of its
+    own, so the memory figures are the model's)."""
     before = rss_mb()
     import numpy  # noqa: F401  (counted with the model: it is the model's dependency)
 
@@ -85,36 +90,36 @@ def main() -> None:
     after = rss_mb()
     rows = []
     for label, length in (("message, 300 chars", 300), ("post, 2,000 chars", 2000), ("post, 10,000 chars", 10000)):
-        count = args.count if length <= 2000 else max(20, args.count // 10)
-        rows.append(row(label, count, *timed(risk.assess, texts(count, length, seed=length))))
+        n = count if length <= 2000 else max(20, count // 10)
+        rows.append(row(label, n, *timed(risk.assess, texts(n, length, seed=length))))
     if blended is not None:  # its share of the message's cost
-        rows.append(
-            row(
-                "(the encoder alone, 300 chars)", args.count, *timed(blended.probabilities, texts(args.count, 300, 300))
-            )
-        )
-    print("## Risk detector: scoring cost (bench/risk.py)\n")
-    print(
+        rows.append(row("(the encoder alone, 300 chars)", count, *timed(blended.probabilities, texts(count, 300, 300))))
+    out = ["## Risk detector: scoring cost (bench/risk.py)\n"]
+    out.append(
         f"`risk.assess` (rules + n-gram model{' + encoder' if blended else ''}, nearest examples when the model sets the level), one process, "
         f"model file {model.DEFAULT_PATH.stat().st_size / 1e6:.1f} MB ({loaded.meta['examples']} training lines, "
         f"{len(loaded.rows):,} n-gram rows); loaded in {load_ms:.0f} ms."
     )
     if blended is not None:
         path = model.DEFAULT_PATH.with_name(encoder.FILE_NAME)
-        print(
+        out.append(
             f"Blended with the encoder: {blended.meta['layers']} MiniLM layers, file {path.stat().st_size / 1e6:.1f} MB, "
             f"loaded in {encoder_ms:.0f} ms."
         )
-    print()
-    print("| text | count | p50 ms | p99 ms | p50 CPU ms | p99 CPU ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    out.append("")
+    out.append("| text | count | p50 ms | p99 ms | p50 CPU ms | p99 CPU ms |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, count, p50, p99, cpu50, cpu99 in rows:
-        print(f"| {label} | {count} | {p50:.2f} | {p99:.2f} | {cpu50:.2f} | {cpu99:.2f} |")
-    print(f"\nLoad average while measuring: {Path('/proc/loadavg').read_text().split()[0]} on {os.cpu_count()} cores.")
-    print(
+        out.append(f"| {label} | {count} | {p50:.2f} | {p99:.2f} | {cpu50:.2f} | {cpu99:.2f} |")
+    out.append(
+        f"\nLoad average while measuring: {Path('/proc/loadavg').read_text().split()[0]} on {os.cpu_count()} cores."
+    )
+    out.append(
         f"\nResident memory: {before:.0f} MB before importing NumPy and loading the model, "
         f"{after:.0f} MB after (+{after - before:.0f} MB); the app process adds its own on top."
     )
+
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

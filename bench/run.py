@@ -53,10 +53,11 @@ class Plan:
     idle_steps: list[int]
     idle_hold: float
     scaled_sizes: list[int]
+    risk_texts: int = 500  # texts of each length the risk detector scores
 
 
 FULL = Plan([10, 100, 500], 8, 3, 200, (10, 1000), 5, 8, [1000, 2000, 3000], 2.5 * IDLE_PING, [100, 500])
-QUICK = Plan([3], 2, 1, 10, (10, 40), 1, 2, [20], 1, [3])
+QUICK = Plan([3], 2, 1, 10, (10, 40), 1, 2, [20], 1, [3], risk_texts=20)
 
 
 def prepare(url: str, peers: int) -> list[str]:
@@ -279,6 +280,9 @@ def main() -> None:
         if "postgresql" in databases:
             two_processes(run, bare)
     idle_connections(run)
+    # In a process of its own, so its memory figures are the model's.
+    risk = [sys.executable, "-m", "bench.risk", "--count", str(plan.risk_texts)]
+    report.risk_section(out, subprocess.run(risk, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     print(f"bench: wrote {out / 'RESULTS.md'} and {out / 'latency.png'} in {time.monotonic() - started:.0f} s")
 
 

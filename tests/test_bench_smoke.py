@@ -37,6 +37,23 @@ def test_bench_runs_every_scenario_and_loses_nothing(tmp_path):
     assert {r[0] for r in table(results, "Scenario 3: forum thread page")} == {"app", "bare"}
     counts = table(results, "Scenario 3: SQL statements per thread page")
     assert len(counts) == 2 and counts[0][2] == counts[1][2]  # the same at 10 posts and at 40
+    risk = table(results, "Risk detector: scoring cost (bench/risk.py)")
+    assert [r[0] for r in risk if not r[0].startswith("---")] == [
+        "message, 300 chars",
+        "post, 2,000 chars",
+        "post, 10,000 chars",
+    ]
     burst = table(results, "Scenario 4: queue burst")
     assert burst == [["sqlite", "10", "5", burst[0][3], "10", "0"]]  # all assigned, none twice
     assert (tmp_path / "latency.png").stat().st_size > 1000
+
+
+def test_the_risk_section_replaces_its_last_measurement_and_keeps_the_findings(tmp_path):
+    from bench import report
+
+    old = f"{report.RISK_TITLE}\n\n| old |\n\nResident memory: 1 MB.\n\nWhat it means.\n"
+    (tmp_path / "RESULTS.md").write_text("# Benchmark results\n\n" + old)
+    report.risk_section(tmp_path, f"{report.RISK_TITLE}\n\n| new |\n\nResident memory: 2 MB.\n")
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "| new |" in text and "| old |" not in text and "1 MB" not in text
+    assert text.endswith("Resident memory: 2 MB.\n\nWhat it means.\n")
