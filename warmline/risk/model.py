@@ -1,7 +1,7 @@
 """A linear model over hashed n-grams (features.py), in NumPy: a softmax head over the
 corpus's categories (P(risky) is the mass on the risky ones; the category explains) and a
 logistic head for imminent. Trained full-batch with Adam; its file holds only the weight
-rows of n-grams seen in training, in float16, plus the training lines for nearest examples.
+rows of n-grams seen in training, in int8, plus the training lines for nearest examples.
 With hidden units, `members` models are trained from different seeds over the same rows and
 their probabilities averaged: one seed's ranking of the hardest lines is partly chance."""
 
@@ -37,7 +37,7 @@ class Prediction:
 
 
 EPOCHS, DROPOUT = 6, 0.5  # of the wide-and-deep model, chosen on cross-validation
-# Seeds averaged: on held-out lines two held about a sixth fewer hard negatives at recall 0.95
+# Seeds averaged: on held-out lines two held about a quarter fewer hard negatives at recall 0.95
 # than one (docs/escalation.md), for a second hidden layer's memory.
 MEMBERS = 2
 
@@ -243,10 +243,7 @@ class _Matrix:
     data: np.ndarray
     row_of: np.ndarray
     columns: int
-
-    def row_scales(self) -> np.ndarray:
-        """Each row's value (all its entries share one: 1/sqrt of the text's n-grams)."""
-        return np.array([self.data[a] if z > a else 0.0 for a, z in zip(self.indptr, self.indptr[1:], strict=False)])
+    scales: np.ndarray  # each row's value, which all its entries share (0 for a row without any)
 
 
 def _matrix(texts: Sequence[str], min_df: int, vocabulary: np.ndarray | None = None) -> tuple[_Matrix, np.ndarray]:
@@ -254,16 +251,17 @@ def _matrix(texts: Sequence[str], min_df: int, vocabulary: np.ndarray | None = N
     if vocabulary is None:
         ids, counts = np.unique(np.concatenate(hashed), return_counts=True)
         vocabulary = ids[counts >= min_df]
-    indptr, indices, data = [0], [], []
+    indptr, indices, scales = [0], [], []
     for ids in hashed:
         at = np.minimum(np.searchsorted(vocabulary, ids), len(vocabulary) - 1)
         known = at[vocabulary[at] == ids]
         indices.append(known)
-        data.append(np.full(len(known), 1.0 / np.sqrt(max(len(ids), 1))))
+        scales.append(1.0 / np.sqrt(max(len(ids), 1)) if len(known) else 0.0)
         indptr.append(indptr[-1] + len(known))
     indptr_a = np.array(indptr, dtype=np.int64)
     row_of = np.repeat(np.arange(len(texts)), np.diff(indptr_a))
-    return _Matrix(indptr_a, np.concatenate(indices), np.concatenate(data), row_of, len(vocabulary)), vocabulary
+    scale = np.array(scales)
+    return _Matrix(indptr_a, np.concatenate(indices), scale[row_of], row_of, len(vocabulary), scale), vocabulary
 
 
 def _fit(x: _Matrix, targets: np.ndarray, imminent: np.ndarray, classes: int, s: Settings) -> tuple[np.ndarray, ...]:
@@ -305,7 +303,7 @@ def _fit_examples(
         w, b = _fit(x, targets, imminent, len(CATEGORIES), s)
         return vocabulary, w[None], b[None], None, x
     columns = [x.indices[a:z] for a, z in zip(x.indptr, x.indptr[1:], strict=False)]
-    rows = hidden.Rows(columns, x.row_scales(), x.columns)
+    rows = hidden.Rows(columns, x.scales, x.columns)
     fitted = [
         hidden.fit(
             rows, targets, imminent, len(CATEGORIES), s.hidden_units, s.epochs, s.learning_rate, s.dropout, seed=seed
@@ -331,7 +329,7 @@ def train(
     neighbours = {
         "column_starts": np.searchsorted(x.indices[order], np.arange(x.columns + 1)).astype(np.int32),
         "column_rows": x.row_of[order].astype(np.int32),
-        "row_scale": x.row_scales().astype(np.float32),
+        "row_scale": x.scales.astype(np.float32),
         "texts": np.array([e.text for e in examples]),
         "categories": np.array([e.category for e in examples]),
     }

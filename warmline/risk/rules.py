@@ -449,12 +449,18 @@ def _joking(text: str, earnest: bool) -> bool:
     return not earnest and JOKING.search(text) is not None
 
 
+def _past(text: str) -> bool:
+    return any(cue in text for cue in PAST_CUES) or PAST_YEAR.search(text) is not None
+
+
+def _plot(text: str) -> bool:
+    """A game, a show or a book, unless the writer's own intent is beside it."""
+    return FICTION.search(text) is not None and OWN_INTENT.search(text) is None
+
+
 def _not_plainly_now(sentence: str, earnest: bool) -> bool:
     """The past, a joke (unless taken back) or a plot: the sentence's phrase counts as moderate."""
-    joking = _joking(sentence, earnest)
-    past = any(cue in sentence for cue in PAST_CUES)
-    plot = FICTION.search(sentence) is not None and OWN_INTENT.search(sentence) is None
-    return joking or past or plot or PAST_YEAR.search(sentence) is not None
+    return _joking(sentence, earnest) or _past(sentence) or _plot(sentence)
 
 
 @dataclass(frozen=True)
@@ -555,11 +561,11 @@ def context_cues(text: str) -> frozenset[str]:
     found = {f"rules_{reading.assessment.level}"}
     if _recovery_story(normalised):
         found.add("recovery")
-    if any(cue in normalised for cue in PAST_CUES) or PAST_YEAR.search(normalised):
+    if _past(normalised):
         found.add("past")
     if _joking(normalised, IN_EARNEST.search(normalised) is not None):
         found.add("joking")
-    if FICTION.search(normalised) and not OWN_INTENT.search(normalised):
+    if _plot(normalised):
         found.add("fiction")
     for name, patterns in _CONTEXT_PATTERNS.items():
         if any(p.search(normalised) for p in patterns):
