@@ -98,7 +98,7 @@ def measure(count: int) -> str:
     out.append(
         f"`risk.assess` (rules + n-gram model{' + encoder' if blended else ''}, nearest examples when the model sets the level), one process, "
         f"model file {model.DEFAULT_PATH.stat().st_size / 1e6:.1f} MB ({loaded.meta['examples']} training lines, "
-        f"{len(loaded.rows):,} n-gram rows); loaded in {load_ms:.0f} ms."
+        f"{len(loaded.rows):,} n-gram rows, {loaded.meta['settings'].get('members', 1)} members); loaded in {load_ms:.0f} ms."
     )
     if blended is not None:
         path = model.DEFAULT_PATH.with_name(encoder.FILE_NAME)

