@@ -154,6 +154,12 @@ def test_precision_and_recall_on_the_evaluation_set(capsys):
         ("mi amigo tiene pensamientos suicidas", "moderate"),
         ("mi hija me dijo ya no quiero vivir", "moderate"),
         ("me quiero morir jajaja. no es broma, lo digo en serio", "high"),
+        # A denial governs the phrase; any "no" nearby does not.
+        ("no estoy pensando en hacerme daño", "none"),
+        ("me preguntaron en la escuela si tenía pensamientos suicidas", "none"),
+        ("no puedo más y me quiero morir", "high"),
+        ("no se que hacer ya no quiero vivir", "high"),
+        ("si me quiero morir", "high"),
         ("ya no puedo más, me siento una carga", "moderate"),
         ("hoy estoy muy triste", "low"),
         ("no estoy triste, solo cansado", "none"),
@@ -185,7 +191,7 @@ def test_extra_phrases_extend_the_lists():
             {"phrase_high", "negated", "denial", "joking", "rules_none"},
         ),
         ("mi hija me dijo ya no quiero vivir", {"phrase_high", "third_person", "rules_moderate"}),
-        ("me voy a matar esta noche", {"phrase_imminent", "rules_imminent"}),
+        ("me voy a matar esta noche", {"phrase_imminent", "phrase_high", "rules_imminent"}),
         ("hola a todos", {"rules_none"}),
     ],
 )

@@ -347,7 +347,7 @@ FIRST_PERSON = re.compile(r"(?<![\w'])(i|i'm|im|i'd|i've|me|my|myself)(?![\w'])"
 # Spanish phrases, matched on the text with its accents folded ("dano" for "daño"), first person
 # only: Spanish marks the person on the verb ("me quiero morir", not "se quiere morir").
 # Measured on the training split's Spanish lines: the high and imminent ones hold about one risky
-# line in eight and 4 of its 3,506 other Spanish lines (docs/escalation.md); the model carries the rest.
+# line in six and 4 of its 3,506 other Spanish lines (docs/escalation.md); the model carries the rest.
 SPANISH_PHRASES: dict[str, tuple[str, ...]] = {
     "imminent": (
         r"(me voy a|voy a|pienso) (matarme|suicidarme|quitarme la vida|matar|suicidar|quitar la vida)"
@@ -367,6 +367,8 @@ SPANISH_PHRASES: dict[str, tuple[str, ...]] = {
     "high": (
         r"(me quiero (morir|matar|suicidar|quitar la vida)|quiero (morir|morirme|matarme|suicidarme|quitarme la vida|"
         r"desaparecer para siempre))(?! (de|del|con|por|cuando|si) )",
+        r"me voy a (matar|suicidar|quitar la vida)(?! (de|del|estudiando|trabajando|en el gym|en el gimnasio|"
+        r"entrenando|haciendo|si|cuando|con) )",
         r"(me )?(voy a|pienso|he pensado en|estoy pensando en|pensando en|planeo|planeando) "
         r"(matarme|suicidarme|quitarme la vida|acabar con mi vida|terminar con mi vida|morirme)"
         r"(?! (de|del|estudiando|trabajando|en el gym|en el gimnasio|entrenando|haciendo))",
@@ -419,10 +421,18 @@ SPANISH_PHRASES: dict[str, tuple[str, ...]] = {
         r"(mal|mala|pesima) (dia|semana|noche|racha)",
     ),
 }
-# Within five words before a Spanish phrase, in its clause: a denial ("no tengo planes de hacerme
-# dano"), a question ("me pregunto si pienso en hacerme dano"), time without it ("500 dias sin").
-SPANISH_NEGATIONS = re.compile(r"(?<!\w)(no|ni|nunca|jamas|tampoco|sin|si|dejar de|deje de|nada de)(?!\w)")
-SPANISH_WINDOW = 5
+# Just before a Spanish phrase, in its clause, a denial that governs it: "no" and the words of a
+# denial only ("no me quiero morir", "no tengo planes de hacerme dano", "500 dias sin hacerme
+# dano"), or a question ("me pregunto si pienso en hacerme dano"). Not any "no" nearby: "no puedo
+# mas y me quiero morir", "no se que hacer, ya no quiero vivir" are not denials.
+SPANISH_DENIED = re.compile(
+    r"(?<!\w)(no|ni|nunca|jamas|tampoco|sin)( (me|te|lo|estoy|estaba|voy a|pienso|pensaba|pensando|pensado|"
+    r"planeando|diciendo|quiero|queria|he|estado|tengo|tenia|tenido|siento|hay|es que|en|de|q|que))*"
+    r"( (ningun|ninguna|ningunos|nada de))?"
+    r"( (plan|planes|ganas|ideas|intencion|intenciones|pensamientos|deseo|deseos)( de)?)?$"
+    r"|(?<!\w)(pregunt\w*|saber|sabe|se)( \w+){0,3} si( \w+){0,3}$"
+    r"|(?<!\w)(dejar|deje|dejo) de$"
+)
 # Anywhere in the message: a joke, a figure of speech, a game or a song, the past or a recovery.
 # The phrase is then moderate, as the English ones are, and the model decides.
 SPANISH_NOT_NOW = re.compile(
@@ -643,7 +653,7 @@ def _reading(normalised: str, patterns: list[tuple[str, re.Pattern[str]]]) -> _R
 
 
 def _spanish_negated(folded: str, start: int) -> bool:
-    return SPANISH_NEGATIONS.search(" ".join(_clause_before(folded, start).split()[-SPANISH_WINDOW:])) is not None
+    return SPANISH_DENIED.search(_clause_before(folded, start)) is not None
 
 
 def _spanish_reading(normalised: str) -> tuple[int, list[str], tuple[tuple[str, int], ...]]:
@@ -741,6 +751,6 @@ def fingerprint() -> str:
     lists += [THIRD_PERSON_SUBJECT.pattern]
     lists += [REPORTED_SPEECH.pattern, QUOTED_BY_SOMEONE.pattern, FIRST_PERSON.pattern, NEGATION_WINDOW]
     lists += [p.pattern for p in _SPANISH_CUES.values()]
-    lists += [SPANISH_PHRASES, SPANISH_WINDOW]
-    lists += [p.pattern for p in (SPANISH_NEGATIONS, SPANISH_NOT_NOW, SPANISH_IN_EARNEST, SPANISH_SOMEONE_ELSE)]
+    lists += [SPANISH_PHRASES]
+    lists += [p.pattern for p in (SPANISH_DENIED, SPANISH_NOT_NOW, SPANISH_IN_EARNEST, SPANISH_SOMEONE_ELSE)]
     return hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16]
