@@ -151,3 +151,17 @@ def test_language_order_term_for_the_queue_query(app, new_api):
             sa.select(Conversation.id).order_by(languages.language_mismatch_sql(["es"]), Conversation.id)
         ).all()
         assert ordered == [ids[1], ids[3], ids[0], ids[2]]
+
+
+def test_validation_errors_are_in_the_readers_language(api):
+    spanish, english = {"Accept-Language": "es"}, {"Accept-Language": "en"}
+    unknown = api.post("/api/v1/members", {"bogus": 1}, headers=spanish).get_json()["error"]
+    assert unknown == {"code": "invalid", "message": "Campo desconocido: bogus.", "field": "bogus"}
+    too_long = api.post("/api/v1/members", {"handle": "x" * 65}, headers=spanish).get_json()["error"]
+    assert too_long["message"] == "handle puede tener como máximo 64 caracteres."
+    assert api.post("/api/v1/members", {"bogus": 1}, headers=english).get_json()["error"]["message"] == (
+        "Unknown field: bogus."
+    )
+    assert api.post("/api/v1/members", {"handle": 5}, headers=english).get_json()["error"]["message"] == (
+        "handle must be text."
+    )

@@ -29,6 +29,7 @@ STAFF_ONLY = {
 # Python modules whose messages members read (errors, notices, system messages).
 MEMBER_MODULES = [
     "warmline/errors.py",
+    "warmline/validation.py",
     "warmline/permissions.py",
     "warmline/services/chat.py",
     "warmline/services/forum.py",

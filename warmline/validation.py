@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import request
+from flask import has_request_context, request
+from flask_babel import format_number
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from warmline.errors import invalid
@@ -32,6 +34,12 @@ def optional(validator: Validator, default: Any = None) -> _Optional:
 INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
+def _number(count: int) -> str:
+    """A count as the reader writes numbers ("4,000", "4000" or "10.000" in Spanish); outside a
+    request (the CLI, tests of services) in English."""
+    return format_number(count) if has_request_context() else f"{count:,}"
+
+
 def strip_invisible(value: str) -> str:
     return INVISIBLE.sub("", value)
 
@@ -50,17 +58,19 @@ def clean_text(
 ) -> str:
     """The one rule for member text, from a JSON body, a socket payload or an HTML form."""
     if not isinstance(value, str):
-        raise invalid(name, f"{name} must be text.")
+        raise invalid(name, _("%(name)s must be text.", name=name))
     if not multiline:
         value = strip_invisible(value)
     if strip:
         value = value.strip()
     if "\x00" in value or not _encodable(value) or (not multiline and ("\n" in value or "\r" in value)):
-        raise invalid(name, f"{name} contains characters that are not allowed.")
+        raise invalid(name, _("%(name)s contains characters that are not allowed.", name=name))
     if len(value) < min_len:
-        raise invalid(name, f"{name} is required." if min_len == 1 else f"{name} is at least {min_len} characters.")
+        if min_len == 1:
+            raise invalid(name, _("%(name)s is required.", name=name))
+        raise invalid(name, _("%(name)s is at least %(count)s characters.", name=name, count=_number(min_len)))
     if len(value) > max_len:
-        raise invalid(name, f"{name} is at most {max_len:,} characters.")
+        raise invalid(name, _("%(name)s is at most %(count)s characters.", name=name, count=_number(max_len)))
     return value
 
 
@@ -71,7 +81,7 @@ def refuse_nul_in_forms() -> None:
         for name, value in source.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 field = name.replace("\x00", "")
-                raise invalid(field, f"{field} contains characters that are not allowed.")
+                raise invalid(field, _("%(name)s contains characters that are not allowed.", name=field))
 
 
 def text(*, max_len: int, min_len: int = 1, multiline: bool = False, strip: bool = True) -> Validator:
@@ -84,7 +94,7 @@ def text(*, max_len: int, min_len: int = 1, multiline: bool = False, strip: bool
 def boolean() -> Validator:
     def check(name: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise invalid(name, f"{name} must be true or false.")
+            raise invalid(name, _("%(name)s must be true or false.", name=name))
         return value
 
     return check
@@ -100,9 +110,11 @@ def integer(*, minimum: int | None = None, maximum: int | None = None) -> Valida
 
     def check(name: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid(name, f"{name} must be a whole number.")
+            raise invalid(name, _("%(name)s must be a whole number.", name=name))
         if not bottom <= value <= top:
-            raise invalid(name, f"{name} must be between {bottom} and {top}.")
+            raise invalid(
+                name, _("%(name)s must be between %(bottom)s and %(top)s.", name=name, bottom=bottom, top=top)
+            )
         return value
 
     return check
@@ -123,7 +135,7 @@ def whole_number(*, minimum: int = 1) -> Validator:
 def choice(*values: str) -> Validator:
     def check(name: str, value: Any) -> str:
         if value not in values:
-            raise invalid(name, f"{name} must be one of: {', '.join(values)}.")
+            raise invalid(name, _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(values)))
         return value
 
     return check
@@ -132,9 +144,9 @@ def choice(*values: str) -> Validator:
 def list_of(item: Validator, *, max_items: int, min_items: int = 0) -> Validator:
     def check(name: str, value: Any) -> list[Any]:
         if not isinstance(value, list):
-            raise invalid(name, f"{name} must be a list.")
+            raise invalid(name, _("%(name)s must be a list.", name=name))
         if not min_items <= len(value) <= max_items:
-            raise invalid(name, f"{name} has {min_items} to {max_items} items.")
+            raise invalid(name, _("%(name)s has %(low)s to %(high)s items.", name=name, low=min_items, high=max_items))
         return [item(name, v) for v in value]
 
     return check
@@ -148,17 +160,20 @@ def timestamp() -> Validator:
 
     def check(name: str, value: Any) -> datetime:
         if not isinstance(value, str) or len(value) > 40:
-            raise invalid(name, f"{name} must be an ISO 8601 time with an offset.")
+            raise invalid(name, _("%(name)s must be an ISO 8601 time with an offset.", name=name))
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise invalid(name, f"{name} must be an ISO 8601 time with an offset.") from None
+            raise invalid(name, _("%(name)s must be an ISO 8601 time with an offset.", name=name)) from None
         if parsed.tzinfo is None:
-            raise invalid(name, f"{name} needs a UTC offset, e.g. 2026-01-05T18:00:00-05:00.")
+            raise invalid(name, _("%(name)s needs a UTC offset, e.g. 2026-01-05T18:00:00-05:00.", name=name))
         # Far enough either way for any shift, report or record; and room to add a window
         # or change zones without passing year 9999.
         if not YEAR_MIN <= parsed.year <= YEAR_MAX:
-            raise invalid(name, f"{name} must be between the years {YEAR_MIN} and {YEAR_MAX}.")
+            raise invalid(
+                name,
+                _("%(name)s must be between the years %(low)s and %(high)s.", name=name, low=YEAR_MIN, high=YEAR_MAX),
+            )
         return parsed
 
     return check
@@ -168,18 +183,18 @@ def parse(data: Any, fields: Mapping[str, Validator | _Optional], *, allow_unkno
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise invalid("body", "The request body must be a JSON object.")
+        raise invalid("body", _("The request body must be a JSON object."))
     if not allow_unknown:
         unknown = sorted(set(data) - set(fields))
         if unknown:
-            raise invalid(str(unknown[0]), f"Unknown field: {unknown[0]}.")
+            raise invalid(str(unknown[0]), _("Unknown field: %(name)s.", name=unknown[0]))
     clean: dict[str, Any] = {}
     for name, spec in fields.items():
         value = data.get(name, _MISSING)
         if isinstance(spec, _Optional):
             clean[name] = spec.default if value is _MISSING or value is None else spec.validator(name, value)
         elif value is _MISSING or value is None:
-            raise invalid(name, f"{name} is required.")
+            raise invalid(name, _("%(name)s is required.", name=name))
         else:
             clean[name] = spec(name, value)
     return clean
@@ -194,7 +209,7 @@ def iso_date() -> Validator:
                 return date.fromisoformat(value)
         except ValueError:
             pass
-        raise invalid(name, f"{name} must be a date, YYYY-MM-DD.")
+        raise invalid(name, _("%(name)s must be a date, YYYY-MM-DD.", name=name))
 
     return check
 
