@@ -164,8 +164,7 @@ def test_the_encoder_is_read_only_where_it_could_change_the_level(tmp_path, monk
     full = tiny.probabilities
     monkeypatch.setattr(tiny, "probabilities", lambda text: reads.append(text) or full(text))
     for text, score in alone.items():
-        reads.clear()
-        blended = float((0.3 * full(text) + 0.7 * learned.scores(text)[0])[risky].sum())
+        blended = float((0.3 * full(text) + 0.7 * learned.scores(text)[0])[risky].sum())  # unpatched: no read
         reads.clear()
         assert (tiny.blend(text, learned).level != "none") == (blended >= high)
         assert bool(reads) == encoder.could_change(score, 0.3, high)

@@ -594,7 +594,7 @@ def _not_plainly_now(sentence: str, earnest: bool) -> bool:
 class _Reading:
     assessment: Assessment
     first_matches: tuple[tuple[str, int], ...]  # (level, start) of each listed phrase's first match
-    spanish_first_matches: tuple[tuple[str, int], ...]  # the same for the Spanish phrases
+    spanish_first_matches: tuple[tuple[str, str], ...]  # (level, the clause before it), per Spanish phrase
 
 
 def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assessment:
@@ -652,11 +652,7 @@ def _reading(normalised: str, patterns: list[tuple[str, re.Pattern[str]]]) -> _R
     return _Reading(Assessment(LEVELS[best], tuple(dict.fromkeys(matches))), tuple(first_matches), spanish_first)
 
 
-def _spanish_negated(folded: str, start: int) -> bool:
-    return SPANISH_DENIED.search(_clause_before(folded, start)) is not None
-
-
-def _spanish_reading(normalised: str) -> tuple[int, list[str], tuple[tuple[str, int], ...]]:
+def _spanish_reading(normalised: str) -> tuple[int, list[str], tuple[tuple[str, str], ...]]:
     """The Spanish phrases' level: skipped when denied, moderate when someone else's or when the
     message reads as a joke, a figure of speech, a song or game, or the past."""
     folded = fold_accents(normalised)
@@ -664,16 +660,16 @@ def _spanish_reading(normalised: str) -> tuple[int, list[str], tuple[tuple[str, 
     best, matches, first_matches = 0, [], []
     for level, pattern in _SPANISH:
         for i, match in enumerate(pattern.finditer(folded)):
-            start = match.start()
+            before = _clause_before(folded, match.start())
             if i == 0:
-                first_matches.append((level, start))
-            if _spanish_negated(folded, start):
+                first_matches.append((level, before))
+            if SPANISH_DENIED.search(before):
                 continue
             rank = LEVELS.index(level)
-            if not_now or SPANISH_SOMEONE_ELSE.search(_clause_before(folded, start)):
+            if not_now or SPANISH_SOMEONE_ELSE.search(before):
                 rank = min(rank, LEVELS.index("moderate"))
             best = max(best, rank)
-            matches.append(normalised[start : match.end()])
+            matches.append(normalised[match.start() : match.end()])
     return best, matches, tuple(first_matches)
 
 
@@ -732,12 +728,11 @@ def context_cues(text: str) -> frozenset[str]:
             found.add("third_person")
         if _negated(normalised, start):
             found.add("negated")
-    accents_folded = fold_accents(normalised)
-    for level, start in reading.spanish_first_matches:
+    for level, before in reading.spanish_first_matches:
         found.add(f"phrase_{level}")
-        if SPANISH_SOMEONE_ELSE.search(_clause_before(accents_folded, start)):
+        if SPANISH_SOMEONE_ELSE.search(before):
             found.add("third_person")
-        if _spanish_negated(accents_folded, start):
+        if SPANISH_DENIED.search(before):
             found.add("negated")
     found.update(name for name, pattern in _SPANISH_CUES.items() if pattern.search(folded))
     return frozenset(found)
