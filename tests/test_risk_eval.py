@@ -65,8 +65,8 @@ def test_spanish_recall(figures):
 # reading the test split. Compare its aggregates; once its lines are read to write rules or
 # training lines, merge it into training and write a new one.
 VALIDATION = corpus.TRAIN.with_name("validation.tsv")
-# The shipped detector reads recall 0.937 (English 0.970, Spanish 0.844) and hard negatives
-# held 0.025 there (the model before it: 0.920 (0.961, 0.805) and 0.026).
+# The shipped detector reads recall 0.941 (English 0.967, Spanish 0.867) and hard negatives
+# held 0.025 there (16 of 650; before the model could overrule a rule's high, 0.031).
 VALIDATION_FLOORS = {"recall": 0.92, "negatives_held": 0.035, "spanish_recall": 0.83}
 
 

@@ -54,7 +54,7 @@ def test_the_packaged_model_loads_and_scores_in_one_process():
     learned = model.cached()
     assert learned is model.cached()  # loaded once
     assert learned.meta["examples"] >= 1100
-    assert set(learned.thresholds) == {"high", "imminent"}
+    assert set(learned.thresholds) == {"high", "imminent", "overrule"}
     prediction = learned.predict("i want to go to sleep and never wake up")
     assert 0.0 <= prediction.risky <= 1.0 and prediction.category in corpus.CATEGORIES
     assert learned.predict("").level == "none" or learned.predict("").risky < 1.0
@@ -116,6 +116,7 @@ def test_the_train_command_writes_a_model_from_a_corpus(runner, tmp_path):
     assert loaded.layer["embed"].shape[0] == loaded.meta["settings"]["members"] == model.MEMBERS
     assert loaded.meta["settings"]["dropout"] == model.DROPOUT and loaded.meta["settings"]["epochs"] == model.EPOCHS
     assert loaded.meta["rules"] == rules.fingerprint()
+    assert loaded.thresholds["overrule"] in (0.0, *model.OVERRULE_STEPS)
     capped = tmp_path / "capped.npz"
     result = runner.invoke(
         args=[
@@ -185,6 +186,7 @@ def test_the_higher_half_sets_the_level_and_says_why(tiny_model):
     assert 2 <= len(by_model.examples) <= 3 and all("zorblax" in e for e in by_model.examples)
     why = by_model.why()
     assert why["source"] == "model" and why["category"] == "wish_dead" and why["examples"] == list(by_model.examples)
+    assert why["reads_as"] == "wish dead" and rules.category_words("neg_figurative") == "a figure of speech"
     assert by_model.reason().startswith("why: the model reads it as wish dead")
     by_rule = risk.assess("I want to kill myself", model_path=path)
     assert (by_rule.level, by_rule.source) == ("high", "rules")
@@ -326,3 +328,67 @@ def test_members_are_seeded_apart_and_their_probabilities_averaged():
     averaged = both.scores("quux at the bridge")
     assert np.allclose(averaged[0], (first[0] + second[0]) / 2)
     assert averaged[1] == pytest.approx((first[1] + second[1]) / 2)
+
+
+@pytest.fixture
+def overruling_model(tmp_path, tiny_model):
+    """The tiny model with an overrule threshold every line is under: what it does with the
+    rules' levels shows, whatever it scores."""
+    learned = model.Model.load(tiny_model)
+    learned.thresholds = {**learned.thresholds, "overrule": 1.0}
+    out = tmp_path / "overruling.npz"
+    learned.save(out)
+    return out
+
+
+def test_the_model_overrules_only_the_rules_high_to_moderate_and_says_both(overruling_model):
+    path = str(overruling_model)
+    overruled = risk.assess("I want to kill myself", model_path=path)
+    assert (overruled.level, overruled.source, overruled.overruled) == ("moderate", "rules", True)
+    why = overruled.why()
+    assert why["source"] == "rules" and why["rule"] == "kill myself" and why["overruled"] is True
+    assert why["category"] in corpus.CATEGORIES and 0.0 <= why["score"] < 1.0
+    assert why["reads_as"] == rules.category_words(why["category"])
+    assert overruled.reason().startswith("why: the rule matched \u201ckill myself\u201d, but the model reads it as")
+    assert risk.assess("going to kill myself tonight", model_path=path).level == "imminent"  # never overruled
+    own = {"high": ["quux"]}  # an organisation's own phrase is never overruled
+    assert risk.assess("I want to kill myself, quux", extra=own, model_path=path).level == "high"
+    assert risk.rules("I want to kill myself, quux", own).level == "high"
+
+
+def test_the_overrule_threshold_gives_up_at_most_the_share_allowed():
+    import numpy as np
+
+    levels = ["high"] * 6 + ["none", "imminent"]
+    positives = np.array([True] * 4 + [False] * 2 + [True, True])
+    risky = np.array([0.0015, 0.004, 0.3, 0.9, 0.001, 0.0005, 0.0, 0.0])
+    # The rules hold four risky lines at high: none may go, then one in four.
+    assert model.overrule_threshold(risky, levels, positives, 0.0) == 0.001
+    assert model.overrule_threshold(risky, levels, positives, 0.25) == 0.002
+    assert model.overrule_threshold(risky, levels, positives, 0.5) == 0.05
+    assert model.overrule_threshold(np.full(8, 0.0), levels, positives, 0.0) == 0.0
+    floor = model.rules_floor(levels, risky, 0.002)
+    assert floor.tolist() == [False, True, True, True, False, False, False, True]
+
+
+def test_a_forum_post_the_model_overrules_is_published_and_still_reviewed(app, new_api, board, overruling_model):
+    app.config["RISK_MODEL_PATH"] = str(overruling_model)
+    member = trusted_member(new_api, board)
+    answer = new_thread(member, "ugh", "I want to kill myself").get_json()
+    assert answer["post"]["status"] == "published" and not answer.get("outreach")
+    [item] = board.get("/api/v1/moderation/queue").get_json()["items"]
+    assert item["urgent"] is False and item["risk"] == "moderate"
+    overruled = "why: the rule matched \u201ckill myself\u201d, but the model reads"
+    assert any(r.startswith(overruled) for r in item["reasons"])
+
+
+def test_a_chat_message_the_model_overrules_shows_the_peer_both_readings(app, scene, overruling_model):  # noqa: F811
+    app.config["RISK_MODEL_PATH"] = str(overruling_model)
+    cid = scene["conversation_id"]
+    answer = scene["member"].call("message:send", {"conversation_id": cid, "client_id": "o1", "body": "i want to die"})
+    assert answer["ok"] and worker.wait_idle()
+    [raised] = scene["peer"].events("risk:raised")
+    assert raised["risk"] == "moderate" and raised["why"]["overruled"] is True
+    assert raised["why"]["rule"] == "want to die" and raised["why"]["reads_as"]
+    with app.app_context():
+        assert db.session.get(Conversation, cid).risk == "moderate"

@@ -252,6 +252,14 @@ risk_cli = AppGroup("risk", help="The risk detector's model.")
     show_default=True,
     help="ReLU units beside the linear weights (0: the linear model alone).",
 )
+@click.option(
+    "--max-overruled",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.001,
+    show_default=True,
+    help="The share of the risky lines the rules hold at high (cross-validated) that the model may "
+    "overrule to moderate where it is sure they are harmless; 0 never overrules.",
+)
 def risk_train(
     corpus_path: str | None,
     out: str | None,
@@ -259,6 +267,7 @@ def risk_train(
     min_recall: float,
     max_negatives_held: float | None,
     hidden_units: int,
+    max_overruled: float,
 ) -> None:
     """Train the risk model from the labelled corpus (the training split) and write its file."""
     from pathlib import Path
@@ -271,11 +280,12 @@ def risk_train(
     trained = training.train_file(
         examples,
         target,
-        lambda text: risk.rules(text).rank >= risk.LEVELS.index("high"),
+        lambda text: risk.rules(text).level,
         folds,
         max_negatives_held,
         model.Settings.for_units(hidden_units),
         None if max_negatives_held is not None else min_recall,
+        max_overruled,
     )
     model.forget()
     if trained.cross_validated:

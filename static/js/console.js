@@ -316,9 +316,12 @@
   // the labelled lines the message reads most like. It supports the peer's judgment only.
   function riskWhy(why) {
     if (!why) { return ""; }
-    if (why.source === "rules") { return why.rule ? " Why: the words \u201c" + why.rule + "\u201d." : ""; }
     var like = (why.examples || []).map(function (e) { return "\u201c" + e + "\u201d"; }).join(", ");
-    return " Why: it reads as " + String(why.category || "").replace(/_/g, " ") + (like ? ", like " + like : "") + ".";
+    var reads = "it reads as " + (why.reads_as || String(why.category || "").replace(/_/g, " ")) + (like ? ", like " + like : "");
+    if (why.source !== "rules") { return " Why: " + reads + "."; }
+    if (!why.rule) { return ""; }
+    // The model overruled the words' higher level: the peer sees both readings.
+    return " Why: the words \u201c" + why.rule + "\u201d" + (why.overruled ? "; the model thinks " + reads : "") + ".";
   }
   socket.on("risk:raised", function (data) {
     var state = panes[data.conversation_id];

@@ -341,3 +341,24 @@ def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
     assert moderator.evaluate("window.__notifications[0].title") == "Urgent forum post held"
     moderator.evaluate("window.__setHidden(false)")
     expect(moderator).to_have_title(title)
+
+
+def test_the_risk_banner_says_why_and_what_the_model_read_when_it_overruled_the_words(app, new_page):
+    """The shipped detector in a live chat: a figure of speech with a risk phrase reads moderate
+    (the model overrules the words, and the peer sees both readings); words the model does not
+    overrule raise the risk to high with the rule's words."""
+    on_duty_peer(app, "pat")
+    member, peer = new_page(), new_page()
+    member_asks(member, "karaoke")
+    sign_in(peer, "pat")
+    peer.get_by_role("button", name="Accept: karaoke").click()
+    pane = open_pane(peer)
+    member_says(member, "id rather jump off a cliff than do karaoke tbh")
+    banner = pane.locator(".banner.risk")
+    expect(banner).to_contain_text("suggest moderate risk")
+    both = "Why: the words \u201cjump off\u201d; the model thinks it reads as a figure of speech"
+    expect(banner).to_contain_text(both)
+    member_says(member, "i want to kill myself")
+    expect(banner).to_contain_text("suggest high risk")
+    expect(banner).to_contain_text("Why: the words \u201ckill myself\u201d.")
+    expect(pane.locator(".risk-level")).to_have_text("high")

@@ -314,7 +314,10 @@ def _fit_examples(
     return vocabulary, np.stack([f[0] for f in fitted]), np.stack([f[1] for f in fitted]), layer, x
 
 
-DEFAULT_THRESHOLDS = {"high": 0.5, "imminent": 0.5}
+# "overrule": below this P(risky) the model overrules the rules' `high` (never `imminent`), to
+# `moderate`; 0 never overrules (files trained before it, and a corpus too small to choose one).
+DEFAULT_THRESHOLDS = {"high": 0.5, "imminent": 0.5, "overrule": 0.0}
+OVERRULE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
 
 
 def train(
@@ -386,6 +389,27 @@ def choose_thresholds(
         if f1 > best_f1:
             best_f1, imminent = f1, float(t)
     return {"high": round(high, 2), "imminent": round(imminent, 2)}
+
+
+def overrule_threshold(risky: np.ndarray, rule_levels: Sequence[str], positives: np.ndarray, most: float) -> float:
+    """The highest of OVERRULE_STEPS below which the model's P(risky) may overrule the rules'
+    `high`: the risky lines so overruled are at most `most` of the risky lines the rules hold at
+    `high` (0.0, never, when even the first step overrules more). On cross-validation the model
+    read the rules' harmless matches ("i'd rather jump off a cliff than do karaoke", "4 years
+    clean now" after a relapse) that low far more often than their risky ones (docs/escalation.md)."""
+    ruled = np.array([level == "high" for level in rule_levels]) & positives
+    chosen = 0.0
+    for step in OVERRULE_STEPS:
+        if (ruled & (risky < step)).sum() > most * ruled.sum():
+            break
+        chosen = step
+    return chosen
+
+
+def rules_floor(rule_levels: Sequence[str], risky: np.ndarray, overrule: float) -> np.ndarray:
+    """Which lines the rules hold at high or imminent once the model may overrule their `high`."""
+    levels = np.array(rule_levels)
+    return (levels == "imminent") | ((levels == "high") & (risky >= overrule))
 
 
 def highest_threshold(risky: np.ndarray, floor: np.ndarray, positives: np.ndarray, min_recall: float) -> float:

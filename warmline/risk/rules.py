@@ -470,6 +470,23 @@ def fold_accents(normalised: str) -> str:
     return normalised.translate(_UNACCENTED)
 
 
+# The model's harmless categories as a peer or a moderator reads them ("neg_figurative" is the
+# corpus's name); the others read as their names ("wish dead", "self harm").
+CATEGORY_WORDS = {
+    "neg_figurative": "a figure of speech",
+    "neg_sport_media": "sport, a game or media",
+    "neg_history": "the past or a recovery story",
+    "neg_third_person": "about someone else",
+    "neg_medication": "medication talk",
+    "neg_everyday": "everyday talk",
+    "neg_negated": "a denial",
+}
+
+
+def category_words(category: str | None) -> str:
+    return CATEGORY_WORDS.get(category or "", (category or "").replace("_", " "))
+
+
 @dataclass(frozen=True)
 class Assessment:
     level: str
@@ -478,6 +495,9 @@ class Assessment:
     category: str | None = None  # the model's category (e.g. "wish_dead"), when it set the level
     score: float | None = None  # the model's P(high or imminent)
     examples: tuple[str, ...] = ()  # training lines nearest the text, in the model's category
+    # The rules read `high` but the model was sure the text is harmless (services/risk.py): the
+    # level is `moderate`, and `category`, `score` and `examples` say what the model read.
+    overruled: bool = False
 
     @property
     def rank(self) -> int:
@@ -485,17 +505,25 @@ class Assessment:
 
     def why(self) -> dict[str, Any]:
         """For the peer's banner and the moderator's queue item."""
+        model = {
+            "category": self.category,
+            "reads_as": category_words(self.category),
+            "score": self.score,
+            "examples": list(self.examples),
+        }
         if self.source == "model":
-            return {"source": "model", "category": self.category, "score": self.score, "examples": list(self.examples)}
-        return {"source": "rules", "rule": self.matches[0] if self.matches else None}
+            return {"source": "model", **model}
+        rule = {"source": "rules", "rule": self.matches[0] if self.matches else None}
+        return {**rule, "overruled": True, **model} if self.overruled else rule
 
     def reason(self) -> str:
         """One line for the moderator's queue item: why the level (after "risk: <level>")."""
+        like = "; ".join(f"\u201c{e}\u201d" for e in self.examples)
+        read = f"the model reads it as {category_words(self.category)} ({self.score or 0:.0%}), like {like}"
         if self.source == "model":
-            like = "; ".join(f"\u201c{e}\u201d" for e in self.examples)
-            label = (self.category or "").replace("_", " ")
-            return f"why: the model reads it as {label} ({self.score:.0%}), like {like}"
-        return f"why: the rule matched \u201c{self.matches[0]}\u201d" if self.matches else "why: the rules"
+            return f"why: {read}"
+        rule = f"why: the rule matched \u201c{self.matches[0]}\u201d" if self.matches else "why: the rules"
+        return f"{rule}, but {read}" if self.overruled else rule
 
 
 def normalise(text: str) -> str:
@@ -604,6 +632,15 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     if extra:
         return _reading(normalised, _DEFAULT + _compile(extra)).assessment
     return _read(normalised).assessment
+
+
+def matches_own_phrases(text: str, extra: Mapping[str, Sequence[str]] | None) -> bool:
+    """Whether one of an organisation's own phrases (RISK_EXTRA_PHRASES) at high or imminent is
+    in the text: the model never overrules those."""
+    if not extra:
+        return False
+    normalised = normalise(text)
+    return any(p.search(normalised) for level, p in _compile(extra) if level in ("high", "imminent"))
 
 
 @functools.lru_cache(maxsize=512)

@@ -119,6 +119,11 @@ def decide(author: User, text: str, now: datetime) -> Decision:
     if decision.risk_level in ("high", "imminent"):
         decision.status, decision.urgent, decision.review = PENDING, True, True
         decision.reasons += [f"risk: {decision.risk_level}", assessment.reason()]
+    elif assessment.overruled:
+        # The rules' words, read by the model as harmless: published, and a moderator still
+        # sees it among the items that are not urgent.
+        decision.review = True
+        decision.reasons += [f"risk: {decision.risk_level}", assessment.reason()]
     if author.is_member:
         published = _published_count(author.id)
         if published < current_app.config["FORUM_NEW_MEMBER_HOLD"]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from warmline.risk import encoder, model
 from warmline.risk.model import Model
-from warmline.risk.rules import LEVELS, RISK_PHRASES, Assessment, rules
+from warmline.risk.rules import LEVELS, RISK_PHRASES, Assessment, matches_own_phrases, rules
 
 __all__ = ["LEVELS", "RISK_PHRASES", "Assessment", "assess", "assess_here", "level_of", "load_model", "rules"]
 
@@ -80,11 +81,35 @@ def assess(
         return floor
     blended = _encoder(model_path)
     prediction = blended.blend(text, learned) if blended else learned.predict(text)
+    if _overrules(text, floor, prediction.risky, learned, extra):
+        examples = learned.nearest(text, prediction.category)
+        return replace(
+            floor,
+            level="moderate",
+            overruled=True,
+            category=prediction.category,
+            score=round(prediction.risky, 3),
+            examples=tuple(examples),
+        )
     if LEVELS.index(prediction.level) <= floor.rank:
         return floor
     examples = learned.nearest(text, prediction.category if prediction.level != "none" else None)
     return Assessment(
         prediction.level, floor.matches, "model", prediction.category, round(prediction.risky, 3), tuple(examples)
+    )
+
+
+def _overrules(
+    text: str, floor: Assessment, risky: float, learned: Model, extra: Mapping[str, Sequence[str]] | None
+) -> bool:
+    """The model overrules the rules' `high` (never `imminent`, nor an organisation's own
+    phrases) where its P(risky) is below the file's `overrule` threshold, chosen on
+    cross-validation to give up almost none of the risky lines the rules hold: "i'd rather jump
+    off a cliff than do karaoke" is `moderate`, still shown to the peer with the rule's words."""
+    return (
+        floor.level == "high"
+        and risky < learned.thresholds.get("overrule", 0.0)
+        and not matches_own_phrases(text, extra)
     )
 
 
