@@ -435,8 +435,10 @@ SPANISH_DENIED = re.compile(
 )
 # Anywhere in the message: a joke, a figure of speech, a game or a song, the past or a recovery.
 # The phrase is then moderate, as the English ones are, and the model decides.
+# Laughter, for the Spanish phrases' context (SPANISH_NOT_NOW) and the model's cue "joking" alike.
+_SPANISH_LAUGHS = r"ja(ja)+\w*|js(js)+\w*|je(je)+|xd+"
 SPANISH_NOT_NOW = re.compile(
-    r"(?<!\w)(ja(ja)+\w*|js(js)+\w*|je(je)+|xd+|q oso|que oso|nmms|boludo|jaj\w*)(?!\w)"
+    rf"(?<!\w)({_SPANISH_LAUGHS}|q oso|que oso|nmms|boludo|jaj\w*)(?!\w)"
     r"|[\U0001F480\U0001F62D\U0001F602\U0001F923]"
     r"|\bde (la )?(verguenza|pena|risa|emocion)\b"
     r"|\b(cancion|la serie|la novela|la pelicula|la peli|el capitulo|el personaje|el libro|el partido|el juego|"
@@ -720,7 +722,7 @@ _SPANISH_CUES = {
         r"dias) (sin|limpi[oa])\b"
         r"|\bde (joven|adolescente|chic[oa])\b|\bcuando tenia \d+\b|\bahora tengo \d+\b|\bya lo supere\b|\bya pas[oe]\b"
     ),
-    "joking": re.compile(r"\b(ja(ja)+\w*|js(js)+\w*|je(je)+|xd+)\b"),
+    "joking": re.compile(rf"\b({_SPANISH_LAUGHS})\b"),
     "fiction": re.compile(
         r"\b(la serie|la novela|la telenovela|la pelicula|la peli|el capitulo|el personaje|el libro|"
         r"la cancion|el partido|"
@@ -745,7 +747,6 @@ def context_cues(text: str) -> frozenset[str]:
     tells of the past, a recovery, a joke, a plot, someone else, a denial or a figure of speech.
     The model learns what a cue does to a phrase ("kill myself" with "recovery") from examples."""
     normalised = normalise(text)
-    folded = "".join(c for c in unicodedata.normalize("NFKD", normalised) if not unicodedata.combining(c))
     reading = _read(normalised)
     found = {f"rules_{reading.assessment.level}"}
     if _recovery_story(normalised):
@@ -771,6 +772,7 @@ def context_cues(text: str) -> frozenset[str]:
             found.add("third_person")
         if SPANISH_DENIED.search(before):
             found.add("negated")
+    folded = fold_accents(normalised)  # as the Spanish phrases read it
     found.update(name for name, pattern in _SPANISH_CUES.items() if pattern.search(folded))
     return frozenset(found)
 
