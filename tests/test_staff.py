@@ -231,3 +231,24 @@ def test_each_sweep_closes_this_processes_sockets_whose_sign_in_ended(app, api, 
         db.session.commit()
         assert events.close_ended_sign_ins() == 1
     assert not sam_sock.client.is_connected("/chat")
+
+
+def test_a_revoked_credential_counts_before_its_day_and_not_from_it(app, people, caplog):
+    with app.app_context():
+        ada = user(people["admin"])
+        today = clock.now().date()
+        held = staff.add_credential(ada, people["peer"], "certified_peer_specialist", "CPS-2", "PA", date(2031, 1, 1))
+        revoked = staff.revoke_credential(ada, people["peer"], held.id, today + timedelta(days=3))
+        assert credentials.revoked_from(revoked) == today + timedelta(days=3)
+        assert credentials.is_valid(revoked, today + timedelta(days=2))
+        assert not credentials.is_valid(revoked, today + timedelta(days=3))
+        assert credentials.holds_certified_peer_credential(people["peer"], today)  # claims already sent stand
+        assert not credentials.holds_certified_peer_credential(people["peer"], today + timedelta(days=10))
+        [listed] = staff.staff_json(user(people["peer"]))["credentials"]
+        assert listed["revoked_from"] == (today + timedelta(days=3)).isoformat() and listed["valid"] is True
+        assert "credential_revoked" in caplog.text
+        refused("already_revoked", staff.revoke_credential, ada, people["peer"], held.id)
+        refused("not_found", staff.revoke_credential, ada, people["moderator"], held.id)  # not theirs
+        refused("not_found", staff.revoke_credential, ada, people["peer"], 999999)
+        other = staff.add_credential(ada, people["moderator"], "training", "", "", None)
+        assert credentials.revoked_from(staff.revoke_credential(ada, people["moderator"], other.id)) == today

@@ -134,6 +134,17 @@ def test_credentials(app, admin):
     assert credential["valid"] is False  # expired yesterday
     bad = admin.post(f"/api/v1/staff/{peer_id}/credentials", {"kind": "npi", "expires_on": "2026-13-01"})
     assert bad.status_code == 400 and error_of(bad)["field"] == "expires_on"
+    assert credential["revoked_from"] is None
+    revoke = f"/api/v1/staff/{peer_id}/credentials/{credential['id']}/revoke"
+    assert error_of(admin.post(revoke, {"from": "someday"}))["field"] == "from"
+    revoked = admin.post(revoke, {"from": today.isoformat()})
+    assert revoked.status_code == 200 and revoked.get_json()["credential"]["revoked_from"] == today.isoformat()
+    again = admin.post(revoke, {})
+    assert again.status_code == 409 and error_of(again)["code"] == "already_revoked"
+    assert admin.post(f"/api/v1/staff/{peer_id}/credentials/999999/revoke", {}).status_code == 404
+    [person] = [p for p in admin.get("/api/v1/staff").get_json()["staff"] if p["id"] == peer_id]
+    [listed] = person["credentials"]
+    assert listed["revoked_from"] == today.isoformat() and listed["valid"] is False
 
 
 def code_at(secret: str, moment) -> str:

@@ -105,15 +105,23 @@ def test_two_factor_setup_page_draws_the_qr_code_and_login_asks_for_the_code(app
     assert in_time.status_code == 302
 
 
-def test_expiring_credentials_show_on_the_coordinators_landing_page(app):
+def a_peer_with_credentials(app, *held: tuple[str, str, int]) -> tuple[int, list[int]]:
+    """A coordinator (cora), an admin and a peer holding credentials (kind, number, days left)."""
     make_staff(app, "cora", "coordinator")
     admin_id = make_staff(app, "ada", "admin")
     peer_id = make_staff(app, "pat", "peer", handle="Pat")
     with app.app_context():
         today = clock.now().date()
         ada = db.session.get(User, admin_id)
-        staff.add_credential(ada, peer_id, "certified_peer_specialist", "CPS-7", "PA", today + timedelta(days=20))
-        staff.add_credential(ada, peer_id, "training", "", "", today + timedelta(days=200))
+        ids = [
+            staff.add_credential(ada, peer_id, kind, number, "PA", today + timedelta(days=days)).id
+            for kind, number, days in held
+        ]
+    return peer_id, ids
+
+
+def test_expiring_credentials_show_on_the_coordinators_landing_page(app):
+    a_peer_with_credentials(app, ("certified_peer_specialist", "CPS-7", 20), ("training", "", 200))
     client, _ = sign_in(app, "cora")
     roster = client.get("/shifts").get_data(as_text=True)
     assert 'data-testid="expiring-credentials"' in roster and "CPS-7" in roster and "Training" not in roster
@@ -129,3 +137,23 @@ def test_an_admin_lands_on_the_staff_page_and_is_not_offered_the_console(app):
     assert landed.headers["Location"].endswith("/staff")
     home = client.get("/chat").get_data(as_text=True)
     assert "/console" not in home and "/console" not in client.get("/staff").get_data(as_text=True)
+
+
+def test_a_coordinator_revokes_a_credential_from_a_day_on_the_staff_page(app):
+    peer_id, [credential_id] = a_peer_with_credentials(app, ("certified_peer_specialist", "CPS-9", 400))
+    today = clock.now().date()
+    client, _ = sign_in(app, "cora")
+    page = client.get(f"/staff/{peer_id}").get_data(as_text=True)
+    assert f'for="revoke-from-{credential_id}">Revoke from</label>' in page and "Revoke Certified" in page
+    token = page_token(client, f"/staff/{peer_id}")
+    path = f"/staff/{peer_id}/credentials/{credential_id}/revoke"
+    bad = client.post(path, data={"csrf_token": token, "from": "not a day"})
+    assert bad.status_code == 400 and "Pick a date." in bad.get_data(as_text=True)
+    done = client.post(path, data={"csrf_token": token, "from": today.isoformat()}, follow_redirects=True)
+    shown = done.get_data(as_text=True)
+    assert "Credential revoked." in shown and f"<strong>revoked</strong> from {today.isoformat()}" in shown
+    assert f'id="revoke-from-{credential_id}"' not in shown  # nothing left to revoke
+    again = client.post(path, data={"csrf_token": token, "from": today.isoformat()})
+    assert again.status_code == 409 and "Already revoked" in again.get_data(as_text=True)
+    assert "<strong>revoked</strong>" in client.get("/staff").get_data(as_text=True)
+    assert audit_page(page) == []

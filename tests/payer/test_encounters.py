@@ -233,3 +233,16 @@ def test_enrolment_dates_bound_billing(app, setting, monkeypatch):
         after = conversation(member, setting["peer"], BASE + timedelta(days=1), 30)
         found = _decided(setting, start=BASE - timedelta(days=2))
         assert [found[c].billing.reason for c in (before, during, after)] == ["not_enrolled", None, "not_enrolled"]
+
+
+def test_a_credential_revoked_from_a_day_bills_the_services_before_it_only(app, setting):
+    from warmline.services import credentials
+
+    with app.app_context():
+        peer = certified_peer(app, "lapsed")
+        [held] = [c for c in credentials.credentials_of(peer) if c.kind == "certified_peer_specialist"]
+        before = conversation(setting["member"], peer, BASE - timedelta(days=1, hours=-1), 30)
+        credentials.revoke(peer, held.id, BASE.date())
+        after = conversation(setting["member"], peer, BASE + timedelta(hours=1), 30)
+        found = _decided(setting)
+        assert found[before].billing.billable and found[after].billing.reason == "no_credential"

@@ -165,6 +165,8 @@ class Credential(db.Model):
     # None: does not expire (an NPI).
     expires_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    # Midnight (UTC) of the first day it no longer counts (services/credentials.revoke); when it
+    # was revoked is in the audit log.
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
 

@@ -3,20 +3,27 @@ pages, reports and payer records ask the same question the same way."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 
 from warmline import clock
-from warmline.errors import invalid
+from warmline.errors import conflict, invalid, not_found
 from warmline.extensions import db
 from warmline.models.accounts import CERTIFIED_PEER_SPECIALIST, CREDENTIAL_KINDS, Credential
 
 
+def revoked_from(credential: Credential) -> date | None:
+    """The first day a revoked credential no longer counts (services before it still do)."""
+    return credential.revoked_at.date() if credential.revoked_at is not None else None
+
+
 def is_valid(credential: Credential, on: date) -> bool:
-    """Held on `on`: not revoked, issued by then (when known) and not yet expired."""
-    if credential.revoked_at is not None:
+    """Held on `on`: issued by then (when known), not yet expired, and not revoked from that day
+    or earlier."""
+    ended = revoked_from(credential)
+    if ended is not None and on >= ended:
         return False
     if credential.issued_on is not None and credential.issued_on > on:
         return False
@@ -43,12 +50,25 @@ def add_credential(
     return credential
 
 
+def revoke(user_id: int, credential_id: int, from_day: date) -> Credential:
+    """Ends a credential from `from_day`: a lapsed or withdrawn certification (from today), or one
+    entered in error (from its first day). Services before that day keep it, so claims already
+    sent still match their records."""
+    credential = db.session.get(Credential, credential_id)
+    if credential is None or credential.user_id != user_id:
+        raise not_found("That credential")
+    if credential.revoked_at is not None:
+        raise conflict("already_revoked", f"Already revoked from {credential.revoked_at.date().isoformat()}.")
+    credential.revoked_at = datetime.combine(from_day, time.min, tzinfo=UTC)
+    db.session.commit()
+    return credential
+
+
 def credentials_of(user_id: int) -> list[Credential]:
+    """All of them, revoked ones too: whether one counts depends on the day (`is_valid`)."""
     return list(
         db.session.scalars(
-            sa.select(Credential)
-            .where(Credential.user_id == user_id, Credential.revoked_at.is_(None))
-            .order_by(Credential.kind, Credential.expires_on)
+            sa.select(Credential).where(Credential.user_id == user_id).order_by(Credential.kind, Credential.expires_on)
         )
     )
 
@@ -73,4 +93,5 @@ def credential_json(credential: Credential, on: date | None = None) -> dict[str,
         "issued_on": credential.issued_on.isoformat() if credential.issued_on else None,
         "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
         "valid": is_valid(credential, on or clock.now().date()),
+        "revoked_from": ended.isoformat() if (ended := revoked_from(credential)) else None,
     }

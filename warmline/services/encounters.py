@@ -183,7 +183,12 @@ def _attach_credentials(found: list[Encounter]) -> None:
         encounter.credential_number = credential.number if credential else None
         if encounter.peer_id not in npis:
             npis[encounter.peer_id] = next(
-                (c.number for c in credentials.credentials_of(encounter.peer_id) if c.kind == NPI and c.number), None
+                (
+                    c.number
+                    for c in credentials.credentials_of(encounter.peer_id)
+                    if c.kind == NPI and c.number and c.revoked_at is None
+                ),
+                None,
             )
         encounter.peer_npi = npis[encounter.peer_id]
 

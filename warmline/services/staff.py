@@ -284,3 +284,14 @@ def add_credential(
     credential = credentials.add_credential(target.id, kind, number, issuer, expires_on, issued_on)
     audit("credential_added", user_id=target.id, kind=kind)
     return credential
+
+
+def revoke_credential(actor: User, user_id: int, credential_id: int, from_day: date | None = None) -> Credential:
+    """Revokes a staff member's credential from `from_day` (today by default)."""
+    target = db.session.get(User, user_id)
+    if target is None or target.is_member:
+        raise not_found("That staff member")
+    credential = credentials.revoke(target.id, credential_id, from_day or clock.now().date())
+    ended = credentials.revoked_from(credential)
+    audit("credential_revoked", user_id=target.id, kind=credential.kind, revoked_from=str(ended))
+    return credential

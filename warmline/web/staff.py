@@ -74,6 +74,8 @@ def _list_page(error: WarmlineError | None = None, invite: dict[str, Any] | None
         by_id={p.id: p for p in people},
         credentials_of={p.id: credentials.credentials_of(p.id) for p in people},
         is_valid=lambda c: credentials.is_valid(c, today),
+        revoked_from=credentials.revoked_from,
+        today=today,
         may_manage=lambda p: staff.may_manage(current_user, p),
         grantable=_grantable(),
         kind_labels=KIND_LABELS,
@@ -127,6 +129,8 @@ def _edit_page(person: User, error: WarmlineError | None = None, invite: str | N
         coordinators=[c for c in staff.coordinators() if c.id != person.id],
         credentials=credentials.credentials_of(person.id),
         is_valid=lambda c: credentials.is_valid(c, today),
+        revoked_from=credentials.revoked_from,
+        today=today,
         kind_labels=KIND_LABELS,
         kinds=CREDENTIAL_KINDS,
         future_shifts=staff.future_shifts(person.id),
@@ -215,6 +219,15 @@ def add_credential(user_id: int) -> Any:
         )
 
     return _act(user_id, add, "Credential added.")
+
+
+@bp.post("/staff/<int:user_id>/credentials/<int:credential_id>/revoke")
+@roles_required(*COORDINATORS)
+def revoke_credential(user_id: int, credential_id: int) -> Any:
+    def revoke(person: User) -> None:
+        staff.revoke_credential(current_user, person.id, credential_id, _day(request.form.get("from"), "from"))
+
+    return _act(user_id, revoke, "Credential revoked.")
 
 
 @bp.post("/staff/<int:user_id>/mfa/reset")

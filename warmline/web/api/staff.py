@@ -110,6 +110,14 @@ def add_credential(user_id: int) -> tuple[Response, int]:
     return ok(201, credential=credential_json(credential))
 
 
+@bp.post("/staff/<int:user_id>/credentials/<int:credential_id>/revoke")
+@roles_required(*COORDINATORS)
+def revoke_credential(user_id: int, credential_id: int) -> tuple[Response, int]:
+    data = body({"from": optional(iso_date())})
+    credential = staff.revoke_credential(current_user, user_id, credential_id, data["from"])
+    return ok(credential=credential_json(credential))
+
+
 # Two-factor sign-in ----------------------------------------------------------------------
 
 
