@@ -58,7 +58,7 @@ def revoke(user_id: int, credential_id: int, from_day: date) -> Credential:
     if credential is None or credential.user_id != user_id:
         raise not_found("That credential")
     if credential.revoked_at is not None:
-        raise conflict("already_revoked", f"Already revoked from {credential.revoked_at.date().isoformat()}.")
+        raise conflict("already_revoked", f"Already revoked from {revoked_from(credential)}.")
     credential.revoked_at = datetime.combine(from_day, time.min, tzinfo=UTC)
     db.session.commit()
     return credential

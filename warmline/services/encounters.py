@@ -186,7 +186,7 @@ def _attach_credentials(found: list[Encounter]) -> None:
                 (
                     c.number
                     for c in credentials.credentials_of(encounter.peer_id)
-                    if c.kind == NPI and c.number and c.revoked_at is None
+                    if c.kind == NPI and c.number and credentials.revoked_from(c) is None
                 ),
                 None,
             )
