@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pyotp
+from sqlalchemy import select
 
 from tests.support import PASSWORD, make_staff
 from tests.test_security import audit_page
@@ -127,6 +128,21 @@ def test_expiring_credentials_show_on_the_coordinators_landing_page(app):
     assert 'data-testid="expiring-credentials"' in roster and "CPS-7" in roster and "Training" not in roster
     listing = client.get("/staff").get_data(as_text=True)
     assert "CPS-7" in listing and "until" in listing
+
+
+def test_each_credential_shows_its_standing_on_the_list_and_the_persons_page(app):
+    peer_id, _ = a_peer_with_credentials(app, ("certified_peer_specialist", "CPS-1", -5), ("training", "T-2", 30))
+    with app.app_context():
+        admin = db.session.execute(select(User).filter_by(username="ada")).scalar_one()
+        staff.add_credential(admin, peer_id, "npi", "1234567893", "", None)
+    client, _ = sign_in(app, "cora")
+    until = (clock.now().date() + timedelta(days=30)).isoformat()
+    page = client.get(f"/staff/{peer_id}").get_data(as_text=True)
+    assert "CPS-1, PA: <strong>expired</strong>" in page and f"T-2, PA: valid until {until}" in page
+    assert "1234567893: does not expire" in page and page.count('class="credential expired"') == 1
+    listing = client.get("/staff").get_data(as_text=True)
+    assert "CPS-1, <strong>expired</strong>" in listing and f"T-2, until {until}" in listing
+    assert "PA" not in listing.split('data-testid="staff-pat"')[1].split("</tr>")[0]  # brief: no issuer
 
 
 def test_an_admin_lands_on_the_staff_page_and_is_not_offered_the_console(app):

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.chat_support import on_duty_peer
+from tests.e2e.phone import serious_violations
 from tests.support import PASSWORD, make_staff
 from warmline.services import forums
 
 pytestmark = pytest.mark.e2e
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 # Lets a test hide the tab (Chromium keeps every tab "visible" under automation) and records
 # the desktop notifications the page shows, passing them on to the real constructor.
@@ -219,16 +218,6 @@ def test_a_hand_over_leaves_both_peers_views_and_notes_right(app, new_page):
     note.get_by_label("Topics").fill("work")
     note.get_by_role("button", name="Save note").click()
     expect(note.locator(".note-status")).to_have_text("Note saved.")
-
-
-def serious_violations(page) -> list[dict]:
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
-    )
-    return found
 
 
 def test_console_chat_and_moderation_have_no_serious_accessibility_violations(app, browser, server):

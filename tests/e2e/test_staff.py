@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.phone import phone_context, serious_violations
 from tests.support import PASSWORD, make_staff
+from tests.test_staff_pages import a_peer_with_credentials
 
 pytestmark = pytest.mark.e2e
 
@@ -57,3 +59,28 @@ def test_admin_adds_a_peer_who_signs_in_and_is_then_disabled(app, new_page):
     # gevent's server writes past a websocket it closed (the hardening issue's item 5, which
     # also sees it in the server's stderr): the browser reports the stray bytes.
     new_page.errors[:] = [e for e in new_page.errors if "Invalid frame header" not in e]
+
+
+def test_staff_pages_fit_a_phone_and_have_no_serious_accessibility_violations(app, browser, server):
+    peer_id, _ = a_peer_with_credentials(app, ("certified_peer_specialist", "CPS-1", -5), ("training", "T-2", 30))
+    context = phone_context(browser, server, bypass_csp=True)  # the CSP rightly refuses axe's script
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, "cora", PASSWORD)
+        found, sideways = {}, {}
+        page.goto("/staff")
+        expect(page.get_by_test_id("staff-pat")).to_contain_text("expired")
+        page.get_by_label("Username", exact=True).fill("newbie")
+        page.get_by_role("button", name="Add and make an invite link").click()
+        expect(page.get_by_test_id("invite-url")).to_be_visible()
+        found["invite"] = serious_violations(page)
+        for path in ["/staff", f"/staff/{peer_id}"]:
+            page.goto(path)
+            found[path] = serious_violations(page)
+            sideways[path] = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        expect(page.get_by_label("Revoke from").first).to_be_visible()
+        assert {where: v for where, v in found.items() if v} == {}
+        assert {where: px for where, px in sideways.items() if px > 0} == {}, "a staff page scrolls sideways"
+    finally:
+        context.close()
