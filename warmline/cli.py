@@ -179,6 +179,27 @@ def billing_new_key() -> None:
     click.echo(phi.new_key())
 
 
+@billing_cli.command("rotate-key")
+def billing_rotate_key() -> None:
+    """Re-encrypt every protected detail with WARMLINE_PHI_KEY. First make a new key, set it as
+    WARMLINE_PHI_KEY and the old one in WARMLINE_PHI_OLD_KEYS on every process, restart; run
+    this once; then remove the old key (docs/billing.md)."""
+    from warmline.errors import WarmlineError
+    from warmline.services import phi
+
+    if not phi.enabled():
+        raise click.ClickException(phi.KEY_HELP)
+    try:
+        rotated = phi.rotate_key()
+    except WarmlineError as exc:
+        raise click.ClickException(
+            f"{exc.message} Nothing was changed: put the key that wrote it in WARMLINE_PHI_OLD_KEYS."
+        ) from None
+    click.echo(f"re-encrypted {rotated.enrolments} enrolments and {rotated.links} member links with the current key")
+    if rotated.old_keys:
+        click.echo("WARMLINE_PHI_OLD_KEYS can now be removed from every process (then restart).")
+
+
 escalations_cli = AppGroup("escalations", help="The escalation record.")
 
 

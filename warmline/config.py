@@ -68,6 +68,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "DB_POOL_SIZE": _int("WARMLINE_DB_POOL_SIZE", 10),
         # Payer records are off without it (services/phi.py encrypts with it).
         "PHI_KEY": _phi_key(),
+        # Keys being retired: still read, never written (`billing rotate-key`, docs/billing.md).
+        "PHI_OLD_KEYS": _phi_old_keys(),
         # Reports for outside eyes show counts of 1-10 in a breakdown cell as "<11".
         "REPORT_SMALL_CELL_RULE": _flag("WARMLINE_REPORT_SMALL_CELL_RULE", True),
         **tunables(),
@@ -111,6 +113,15 @@ def _phi_key() -> str | None:
 
         check_key(key)
     return key
+
+
+def _phi_old_keys() -> list[str]:
+    from warmline.services.phi import check_key
+
+    keys = [k.strip() for k in os.environ.get("WARMLINE_PHI_OLD_KEYS", "").split(",") if k.strip()]
+    for key in keys:
+        check_key(key, "A key in WARMLINE_PHI_OLD_KEYS")
+    return keys
 
 
 def tunables() -> dict[str, int]:

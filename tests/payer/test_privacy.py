@@ -230,6 +230,6 @@ def test_only_the_phi_service_encrypts():
             str(path.relative_to(root)) for path in root.rglob("*.py") if any(w in path.read_text() for w in words)
         )
 
-    assert users_of('"PHI_KEY"') == ["config.py", "services/phi.py"]
+    assert users_of('"PHI_KEY"', '"PHI_OLD_KEYS"') == ["config.py", "services/phi.py"]
     assert users_of("cryptography", "Fernet") == ["services/mfa.py", "services/phi.py"]
     assert "phi" not in (root / "services" / "mfa.py").read_text().lower()

@@ -1,6 +1,7 @@
 """Protected details of payer records: plan member ids, subscribers, diagnoses, and which
 anonymous account is linked to which enrolment. This module is the ONLY code that encrypts
-or decrypts them (Fernet, key from WARMLINE_PHI_KEY); it checks the reader's role itself
+or decrypts them (Fernet, key from WARMLINE_PHI_KEY; keys being retired, WARMLINE_PHI_OLD_KEYS,
+still read until `rotate_key` has re-encrypted everything); it checks the reader's role itself
 (billing, admin) and logs every read (who, when, what; never the values) in `phi_reads`
 and the structured audit log. Without a key the payer features are off and say so."""
 
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -46,13 +47,13 @@ def enabled() -> bool:
     return bool(current_app.config.get("PHI_KEY"))
 
 
-def check_key(key: str) -> None:
+def check_key(key: str, name: str = "WARMLINE_PHI_KEY") -> None:
     """At start-up: a key that is set must be a Fernet key (a typo must not run silently)."""
     try:
         Fernet(key.encode())
     except (ValueError, TypeError) as exc:
         raise RuntimeError(
-            "WARMLINE_PHI_KEY is not a valid key (32 url-safe base64-encoded bytes); "
+            f"{name} is not a valid key (32 url-safe base64-encoded bytes); "
             "make one with `flask --app wsgi billing new-key`"
         ) from exc
 
@@ -61,30 +62,40 @@ def new_key() -> str:
     return Fernet.generate_key().decode()
 
 
-def _key() -> bytes:
+def _keys() -> list[bytes]:
+    """The current key first, then the old ones still read during a rotation."""
     key = current_app.config.get("PHI_KEY")
     if not key:
         raise features_off()
-    return key.encode()
+    return [key.encode(), *(old.encode() for old in current_app.config.get("PHI_OLD_KEYS") or ())]
 
 
 def _seal(value: str) -> str:
-    return Fernet(_key()).encrypt(value.encode()).decode()
+    return Fernet(_keys()[0]).encrypt(value.encode()).decode()
+
+
+def _unreadable() -> WarmlineError:
+    # Never the token or the value: only that these keys cannot read it.
+    return WarmlineError("phi_unreadable", "A protected detail cannot be read with this key.", 500)
 
 
 def _open(token: str) -> str:
     if not token:
         return ""
     try:
-        return Fernet(_key()).decrypt(token.encode()).decode()
+        return MultiFernet([Fernet(k) for k in _keys()]).decrypt(token.encode()).decode()
     except InvalidToken:
-        # Never the token or the value: only that this key cannot read it.
-        raise WarmlineError("phi_unreadable", "A protected detail cannot be read with this key.", 500) from None
+        raise _unreadable() from None
 
 
-def _member_key(member_id: int) -> str:
+def _member_key(member_id: int, key: bytes | None = None) -> str:
     """A keyed hash of the account id: lookups without storing the id in clear."""
-    return hmac.new(_key(), f"member-link:{member_id}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key or _keys()[0], f"member-link:{member_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _member_keys(member_id: int) -> list[str]:
+    """The account's hash under each key: links made before a rotation finished are found too."""
+    return [_member_key(member_id, key) for key in _keys()]
 
 
 def _code_hash(code: str) -> str:
@@ -277,7 +288,7 @@ class Span:
 def links_of_members(reader: User, member_ids: Iterable[int], purpose: str) -> dict[int, list[Span]]:
     """Which enrolment each account was linked to, and when (billing staff only; logged)."""
     _require_biller(reader)
-    keys = {_member_key(member_id): member_id for member_id in set(member_ids)}
+    keys = {hashed: member_id for member_id in set(member_ids) for hashed in _member_keys(member_id)}
     spans: dict[int, list[Span]] = {}
     if keys:
         rows = db.session.execute(
@@ -297,7 +308,7 @@ def links_of_members(reader: User, member_ids: Iterable[int], purpose: str) -> d
                     enrolment.revoked_at,
                 )
             )
-    _log_read(reader.id, "member_links", None, f"{len(keys)} accounts: {purpose}"[:200])
+    _log_read(reader.id, "member_links", None, f"{len(set(member_ids))} accounts: {purpose}"[:200])
     db.session.commit()
     return spans
 
@@ -308,7 +319,7 @@ def links_of_members(reader: User, member_ids: Iterable[int], purpose: str) -> d
 def _open_link(member: User) -> MemberLink | None:
     return db.session.scalar(
         sa.select(MemberLink)
-        .where(MemberLink.member_key == _member_key(member.id), MemberLink.unlinked_at.is_(None))
+        .where(MemberLink.member_key.in_(_member_keys(member.id)), MemberLink.unlinked_at.is_(None))
         .limit(1)
     )
 
@@ -366,3 +377,53 @@ def my_link(member: User) -> dict[str, Any] | None:
     _log_read(None, "own_link", None, "the member read their own link")
     db.session.commit()
     return {"payer": enrolment.payer.name, "service_code": enrolment.payer.service_code, "linked_at": link.linked_at}
+
+
+# Key rotation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rotated:
+    enrolments: int
+    links: int
+    old_keys: int  # keys it read with besides the current one: now free to remove
+
+
+_SEALED_COLUMNS = ("plan_member_id_enc", "subscriber_enc", "diagnosis_code_enc")
+
+
+def rotate_key() -> Rotated:
+    """Re-encrypts every protected detail, and re-hashes every link, with the current key
+    (WARMLINE_PHI_KEY), reading with it or the old ones (WARMLINE_PHI_OLD_KEYS); once done, the
+    old keys can go. One transaction: a detail no key reads stops it with nothing changed.
+    Logged as one read of everything, by no one (an operator's command), never the values."""
+    keys = _keys()
+    readers = MultiFernet([Fernet(k) for k in keys])
+
+    def resealed(token: str) -> str:
+        return readers.rotate(token.encode()).decode() if token else token
+
+    try:
+        enrolments = list(db.session.scalars(sa.select(Enrolment)))
+        for enrolment in enrolments:
+            for column in _SEALED_COLUMNS:
+                setattr(enrolment, column, resealed(getattr(enrolment, column)))
+        links = list(db.session.scalars(sa.select(MemberLink)))
+        for link in links:
+            link.member_key = _member_key(int(_open(link.member_id_enc)), keys[0])
+            link.member_id_enc = resealed(link.member_id_enc)
+    except (InvalidToken, WarmlineError):
+        db.session.rollback()
+        raise _unreadable() from None
+    rotated = Rotated(len(enrolments), len(links), len(keys) - 1)
+    db.session.add(
+        PhiRead(
+            reader_id=None,
+            at=clock.now(),
+            what="key_rotation",
+            detail=f"re-encrypted {rotated.enrolments} enrolments and {rotated.links} links",
+        )
+    )
+    audit("phi_key_rotated", enrolments=rotated.enrolments, links=rotated.links, old_keys=rotated.old_keys)
+    db.session.commit()
+    return rotated
