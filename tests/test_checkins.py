@@ -15,7 +15,7 @@ from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.extensions import db
 from warmline.models import Conversation, User
-from warmline.services import checkins, continuity, hours, reports
+from warmline.services import checkins, continuity, hours, reports, sweeper
 
 # A Tuesday, 15:00 in New York (EST, UTC-5).
 TUESDAY_3PM = datetime(2026, 1, 6, 20, 0, tzinfo=UTC)
@@ -141,6 +141,37 @@ def test_a_check_in_from_request_to_the_members_notice(app, ended_chat, monkeypa
         # The programme report counts them apart from chat requests.
         window = reports.make_range((later - timedelta(days=1)).isoformat(), (later + timedelta(days=1)).isoformat())
         assert reports.programme(window)["checkins"] == counts
+
+
+def test_the_peers_on_shift_hear_when_a_check_in_falls_due_is_taken_or_cancelled(app, ended_chat, new_api, monkeypatch):
+    member_api, _, peer_api, pat, conversation_id, _ = ended_chat
+    on_duty_peer(app, "sam")
+    sam_api = new_api()
+    sam_api.login("sam")
+    sam = Socket(app, sam_api)
+    at = (clock.now() + timedelta(hours=2)).replace(microsecond=0)
+    asked = member_api.post("/api/v1/me/checkins", {"conversation_id": conversation_id, "at": at.isoformat()})
+    checkin_id = asked.get_json()["checkin"]["id"]
+    assert sam.events("checkins:changed") == []  # not due: nothing new on their list
+
+    with app.app_context():
+        assert sweeper.run_once(now=at - timedelta(seconds=1))["checkins_fell_due"] is False
+        assert sam.events("checkins:changed") == []
+        assert sweeper.run_once(now=at + timedelta(seconds=1))["checkins_fell_due"] is True
+    assert sam.events("checkins:changed") == [{}] and pat.events("checkins:changed") == [{}]
+    with app.app_context():  # long past its moment, the sweeper says nothing more
+        assert checkins.announce_fell_due(at + timedelta(minutes=5)) is False
+
+    monkeypatch.setattr(clock, "now", lambda: at + timedelta(minutes=1))
+    assert peer_api.post(f"/api/v1/checkins/{checkin_id}/take").status_code == 200
+    assert sam.events("checkins:changed") == [{}]  # gone from Sam's list at once
+    assert sam_api.get("/api/v1/checkins").get_json()["due"] == []
+    peer_api.post(f"/api/v1/checkins/{checkin_id}/message", {"body": "Checking in."})
+    assert pat.events("checkins:changed") == [{}, {}]  # taken, then written
+    later = at + timedelta(hours=3)
+    again = member_api.post("/api/v1/me/checkins", {"conversation_id": conversation_id, "at": later.isoformat()})
+    assert member_api.delete(f"/api/v1/me/checkins/{again.get_json()['checkin']['id']}").status_code == 200
+    assert sam.events("checkins:changed") == [{}, {}]  # written, then cancelled
 
 
 def test_the_member_cancels_and_others_cannot(app, ended_chat, new_api):

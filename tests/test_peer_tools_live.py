@@ -4,13 +4,18 @@ the member; a shared resource card reaches both parties."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.chat_support import on_duty_peer
 from tests.servers import LiveServer
 from tests.support import PASSWORD, make_staff
 from tests.test_scale_out import cluster  # noqa: F401  (two processes sharing Redis)
-from warmline.services import resources
+from warmline import clock
+from warmline.extensions import db
+from warmline.models import CheckIn
+from warmline.services import accounts, resources
 
 
 @pytest.fixture
@@ -93,3 +98,21 @@ def test_supervision_across_two_processes(pg_app, cluster, browsers):  # noqa: F
     peer.call("message:send", {"conversation_id": conversation_id, "client_id": "p1", "body": "later"})
     assert [m["body"] for m in member.wait_for("message:new", count=2)] == ["from A", "later"]
     assert "monitor:whisper" not in member.events
+
+
+def test_a_check_in_falling_due_reaches_the_console_of_the_peer_on_shift(app, database_url, browsers):
+    """Pushed by the server's own sweeper (every second here), not found by a page's refresh."""
+    on_duty_peer(app, "pat")
+    with LiveServer(database_url, WARMLINE_SWEEP_INTERVAL="1") as live:
+        peer = browsers(live.url)
+        assert peer.login("pat", PASSWORD)["ok"]
+        peer.connect()
+        with app.app_context():
+            member, _, _ = accounts.join()
+            checkin = CheckIn(member_id=member.id, due_at=clock.now() + timedelta(seconds=1), requested_at=clock.now())
+            db.session.add(checkin)
+            db.session.commit()
+            checkin_id = checkin.id
+        assert peer.wait_for("checkins:changed", timeout=15)[0] == {}
+        due = peer.http.get(f"{live.url}/api/v1/checkins", timeout=10).json()["due"]
+        assert [c["checkin_id"] for c in due] == [checkin_id]

@@ -159,6 +159,7 @@
     var area = document.createElement("textarea");
     area.rows = 3;
     area.maxLength = 2000;
+    area.dataset.checkin = String(c.checkin_id);
     area.required = true;
     label.appendChild(area);
     var send = document.createElement("button");
@@ -182,14 +183,26 @@
     return fetch("/api/v1/checkins", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (body) {
       if (!body.ok) { return; }
       var list = document.getElementById("checkins");
+      // The list is rebuilt on every change anyone makes: a message being written survives it.
+      var drafts = {};
+      var focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement.dataset.checkin : null;
+      list.querySelectorAll("textarea[data-checkin]").forEach(function (t) { drafts[t.dataset.checkin] = t.value; });
       list.textContent = "";
       body.taken.forEach(function (c) { list.appendChild(checkinItem(c, true)); });
       body.due.forEach(function (c) { list.appendChild(checkinItem(c, false)); });
+      list.querySelectorAll("textarea[data-checkin]").forEach(function (t) {
+        if (drafts[t.dataset.checkin]) { t.value = drafts[t.dataset.checkin]; }
+        if (t.dataset.checkin === focused) { t.focus(); }
+      });
       document.getElementById("checkins-count").textContent = String(body.due.length);
     });
   }
   refreshCheckins();
-  window.setInterval(refreshCheckins, 30000);
+  // Pushed when one falls due, is taken, written or cancelled; read again on every (re)connect,
+  // since pushes sent while the socket was down are lost, and now and then in case.
+  socket.on("checkins:changed", refreshCheckins);
+  socket.on("connect", refreshCheckins);
+  window.setInterval(refreshCheckins, 300000);
 
   // The member asked for a check-in at the end of this peer's chat: a hand-off note for
   // whoever takes it.

@@ -231,6 +231,12 @@ def checkin_requested(checkin_id: int, conversation_id: int, peer_id: int, due_a
     _to(peer_id, "checkin:requested", {"checkin_id": checkin_id, "conversation_id": conversation_id, "due_at": due_at})
 
 
+def checkins_changed() -> None:
+    """To the peers on shift, whose consoles list the check-ins due: they refetch it."""
+    for peer_id in {shift.user_id for shift in roster.on_shift(clock.now())}:
+        _to(peer_id, "checkins:changed", {})
+
+
 def checkin_message(member_id: int, checkin: dict[str, Any]) -> None:
     _to(member_id, "checkin:message", checkin)
 
@@ -257,6 +263,7 @@ def subscribe_all() -> None:
     bus.relay_with(relay_from_command_line)
     bus.subscribe("checkin.requested", checkin_requested)
     bus.subscribe("checkin.message", checkin_message)
+    bus.subscribe("checkins.changed", checkins_changed)
     bus.subscribe("monitor.joined", monitor_joined)
     bus.subscribe("monitor.left", monitor_left)
     bus.subscribe("monitor.whisper", monitor_whisper)

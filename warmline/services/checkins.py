@@ -4,7 +4,9 @@ queue item of its own kind for the peers on shift: the presence timers do not ap
 member need not be online). A peer takes it and writes a message; the member sees it with
 a notice the next time they open Warmline, and at once if they are online. The member may
 cancel it until then. Those due and not taken within their shift are shown to the on-call
-coordinator. Reports count them apart from chat requests (`counts`)."""
+coordinator. Reports count them apart from chat requests (`counts`). The peers on shift hear
+of every change to the list they see (`checkins.changed`): one falling due, taken, written,
+cancelled or given a hand-off note."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden, invalid, not_found
@@ -119,6 +122,7 @@ def cancel(member: User, checkin_id: int) -> CheckIn:
         raise WarmlineError("not_cancellable", "A peer has already taken this check-in.", 409)
     checkin.status = CHECKIN_CANCELLED
     checkin.cancelled_at = clock.now()
+    _changed()
     db.session.commit()
     return checkin
 
@@ -161,6 +165,7 @@ def set_handoff_note(peer: User, checkin_id: int, note: str) -> CheckIn:
     if checkin.status != CHECKIN_SCHEDULED:
         raise WarmlineError("already_taken", "Another peer has taken this check-in.", 409)
     checkin.handoff_note = note
+    _changed()
     db.session.commit()
     return checkin
 
@@ -207,6 +212,7 @@ def take(peer: User, checkin_id: int) -> CheckIn:
         if checkin.status == CHECKIN_SCHEDULED:
             raise WarmlineError("not_due", "This check-in is not due yet.", 409)
         raise WarmlineError("already_taken", "Another peer took this check-in.", 409)
+    _changed()
     db.session.commit()
     checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
     assert checkin is not None
@@ -221,8 +227,31 @@ def send(peer: User, checkin_id: int, body: str) -> CheckIn:
     checkin.status = CHECKIN_SENT
     checkin.sent_at = clock.now()
     bus.announce("checkin.message", member_id=checkin.member_id, checkin=member_json(checkin, peer.handle))
+    _changed()
     db.session.commit()
     return checkin
+
+
+def _changed() -> None:
+    """The peers on shift refetch their list (realtime/events.py): the announcement says only
+    that it changed, so each reads what their role may see."""
+    bus.announce("checkins.changed")
+
+
+def announce_fell_due(now: datetime) -> bool:
+    """Run by the sweeper: whether a check-in fell due since about the last sweep, and if so,
+    tells the peers on shift (a second announcement is harmless: they refetch)."""
+    window = timedelta(seconds=2 * current_app.config["SWEEP_INTERVAL"])
+    fell_due = db.session.scalar(
+        sa.select(CheckIn.id)
+        .where(CheckIn.status == CHECKIN_SCHEDULED, CheckIn.due_at <= now, CheckIn.due_at > now - window)
+        .limit(1)
+    )
+    if fell_due is None:
+        return False
+    _changed()
+    db.session.commit()
+    return True
 
 
 # Coordinators and reports ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask import current_app
 from warmline import clock
 from warmline.extensions import db
 from warmline.models import Lease, LiveSocket, ServerProcess
-from warmline.services import chat, escalations, presence
+from warmline.services import chat, checkins, escalations, presence
 
 LEASE_NAME = "sweeper"
 
@@ -80,4 +80,5 @@ def run_once(process_id: str = presence.PROCESS_ID, now: datetime | None = None)
         **chat.apply_timers(now),
         "alerts_broadened": escalations.broaden_unacknowledged(now),
         "outbox_delivered": escalations.deliver_outbox(),
+        "checkins_fell_due": checkins.announce_fell_due(now),
     }
