@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -313,6 +314,26 @@ def risk_train(
         click.echo(f"cross-validated ({folds} folds): {trained.cross_validated.summary()}")
     click.echo(f"thresholds {trained.model.thresholds}")
     click.echo(f"wrote {target} ({target.stat().st_size:,} bytes, {len(examples)} lines)")
+
+
+@risk_cli.command("verdicts")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="A file to write.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Verdicts from this day on.")
+def risk_verdicts_export(out: str, since: datetime | None) -> None:
+    """Write the moderators' "not a risk" and "a risk it missed" verdicts as corpus lines, for a
+    person to de-identify, label and add to the training split before a retrain. The file
+    holds members' posts: it is readable by its owner only; delete it once reviewed."""
+    import os
+    from pathlib import Path
+
+    from warmline.services import hours, risk_verdicts
+
+    start = hours.local_instant(since.date(), 0, hours.zone()) if since else None
+    lines = risk_verdicts.review_lines(start)
+    target = Path(out)
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
+        file.write("".join(f"{line}\n" for line in lines))
+    click.echo(f"wrote {len(lines) // 2} lines to review to {target} (readable by you only)")
 
 
 @risk_cli.command("train-encoder")

@@ -71,7 +71,7 @@ def server(database) -> Iterator[LiveServer]:
 @pytest.fixture
 def new_page(browser, server):
     """Pages in separate browser contexts (separate people), each checked for console errors."""
-    contexts, errors = [], []
+    contexts, errors, failed = [], [], []
 
     def make():
         context = browser.new_context(base_url=server.url)
@@ -84,6 +84,10 @@ def new_page(browser, server):
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        # Which request a "Failed to load resource" was (the console does not say).
+        page.on(
+            "response", lambda r: failed.append(f"{r.request.method} {r.url}: {r.status}") if r.status >= 400 else None
+        )
         contexts.append(context)
         return page
 
@@ -91,7 +95,7 @@ def new_page(browser, server):
     yield make
     for context in contexts:
         context.close()
-    assert errors == [], f"browser console errors: {errors}"
+    assert errors == [], f"browser console errors: {errors}; answers over 400: {failed}"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""A new member's first post is held; a moderator approves it; everyone sees it."""
+"""A new member's first post is held; a moderator approves it, saying the risk detector read it
+right; everyone sees it."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ def test_held_post_approved_then_visible(app, new_page):
     moderator.goto("/moderation")
     review = moderator.locator("section.review", has_text="First time here")
     expect(review).to_contain_text("new member")
+    expect(review.get_by_role("group", name="The risk detector read it as none. Was it right?")).to_be_visible()
+    review.get_by_role("radio", name="Right").check()
     review.get_by_role("button", name="Approve").click()
     expect(moderator.get_by_text("The queue is empty.")).to_be_visible()
+    expect(moderator.get_by_test_id("detector-verdicts")).to_contain_text("Your verdicts: 1 right, 0 not a risk")
 
     reader.goto(thread_url)
     warning = reader.locator("details.cw")

@@ -132,6 +132,22 @@ class ModerationAction(db.Model):
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
 
 
+class RiskVerdict(db.Model):
+    """A moderator's word on the risk detector's reading of a post (services/risk_verdicts.py):
+    right, a harmless post it read as a risk, or a risk it missed. One per post, the latest."""
+
+    __tablename__ = "risk_verdicts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    moderator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    detector_level: so.Mapped[str] = so.mapped_column(sa.String(10))  # Post.risk when judged
+    verdict: so.Mapped[str] = so.mapped_column(sa.String(10))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now, index=True)
+
+    post: so.Mapped[Post] = so.relationship(lazy="joined")
+
+
 class Notice(db.Model):
     """A private note to a member about their own post (held, approved, rejected, hidden)."""
 

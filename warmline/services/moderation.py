@@ -19,7 +19,7 @@ from warmline.extensions import db
 from warmline.i18n import local_time
 from warmline.models import ModerationAction, Notice, Post, ReviewItem, Silence, User, WatchedWord
 from warmline.models.forums import HIDDEN, PUBLISHED, REJECTED
-from warmline.services import forum
+from warmline.services import forum, risk_verdicts
 from warmline.services.hours import in_words, iso
 
 ACTIONS = ("approve", "reject", "hide", "restore")
@@ -99,7 +99,9 @@ def _log(moderator: User, action: str, reason: str, post: Post | None = None, me
     )
 
 
-def act(moderator: User, post_id: int, action: str, note: str = "") -> Post:
+def act(moderator: User, post_id: int, action: str, note: str = "", risk_verdict: str | None = None) -> Post:
+    """Approve, reject, hide or restore a post, telling its author; with `risk_verdict`, also
+    the moderator's word on the risk detector's reading of it (services/risk_verdicts.py)."""
     post = db.session.get(Post, post_id)
     if post is None:
         raise not_found("That post")
@@ -112,6 +114,8 @@ def act(moderator: User, post_id: int, action: str, note: str = "") -> Post:
             raise conflict("claimed", "Another moderator is working on this item.")
     if action == "reject" and not note.strip():
         raise invalid("note", "Give the author a reason when rejecting.")
+    if risk_verdict:
+        risk_verdicts.record(moderator, post, risk_verdict)
     forum.set_status(post, {"approve": PUBLISHED, "reject": REJECTED, "hide": HIDDEN, "restore": PUBLISHED}[action])
     now = clock.now()
     if item is not None:

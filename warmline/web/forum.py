@@ -17,9 +17,11 @@ from warmline.errors import WarmlineError
 from warmline.extensions import limiter
 from warmline.permissions import ANY_SIGNED_IN, COORDINATORS, MEMBERS, MODERATORS, public, roles_required
 from warmline.security import user_key
-from warmline.services import forum, forums, moderation
+from warmline.services import forum, forums, moderation, risk_verdicts
 from warmline.web.api.forum_posts import FLAG_LIMIT, POST_LIMIT
 from warmline.web.navigation import same_site_path
+
+DETECTOR_WINDOW = timedelta(days=30)  # the moderation page's view of the risk detector
 
 bp = Blueprint("forum", __name__)
 moderation_bp = Blueprint("moderation", __name__)
@@ -202,6 +204,7 @@ def queue_page() -> str:
         log=moderation.readable_log(50),
         silences=moderation.active_silences(),
         now=clock.now(),
+        detector=risk_verdicts.summary(clock.now() - DETECTOR_WINDOW, clock.now()),
     )
 
 
@@ -219,7 +222,13 @@ def claim(item_id: int) -> Response:
 @roles_required(*MODERATORS)
 def act(post_id: int) -> Response:
     try:
-        moderation.act(current_user, post_id, request.form.get("action", ""), request.form.get("note", ""))
+        moderation.act(
+            current_user,
+            post_id,
+            request.form.get("action", ""),
+            request.form.get("note", ""),
+            request.form.get("risk_verdict") or None,
+        )
         flash("Done.")
     except WarmlineError as error:
         flash(error.message, "error")

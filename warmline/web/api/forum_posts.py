@@ -13,7 +13,7 @@ from warmline.extensions import limiter
 from warmline.models import Notice, Post, Thread
 from warmline.permissions import ANY_SIGNED_IN, MEMBERS, MODERATORS, roles_required
 from warmline.security import user_key
-from warmline.services import forum, moderation
+from warmline.services import forum, moderation, risk_verdicts
 from warmline.services.hours import iso
 from warmline.validation import choice, integer, optional, text, timestamp
 from warmline.web.api import body, bp, ok
@@ -163,9 +163,14 @@ def claim(item_id: int) -> tuple[Response, int]:
 @roles_required(*MODERATORS)
 def moderate(post_id: int) -> tuple[Response, int]:
     data = body(
-        {"action": choice(*moderation.ACTIONS), "note": optional(text(max_len=500, min_len=0, multiline=True), "")}
+        {
+            "action": choice(*moderation.ACTIONS),
+            "note": optional(text(max_len=500, min_len=0, multiline=True), ""),
+            "risk_verdict": optional(choice(*risk_verdicts.VERDICTS), None),
+        }
     )
-    return ok(post=post_json(moderation.act(current_user, post_id, data["action"], data["note"])))
+    post = moderation.act(current_user, post_id, data["action"], data["note"], data["risk_verdict"])
+    return ok(post=post_json(post))
 
 
 @bp.post("/moderation/members/<int:member_id>/silence")

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from warmline.models.chat import risk_rank
 from warmline.models.surveys import HELPED, WOULD_OTHERWISE
-from warmline.permissions import COORDINATORS, MEMBERS, roles_required
-from warmline.services import coverage, reports, surveys
+from warmline.permissions import COORDINATORS, MEMBERS, MODERATORS, roles_required
+from warmline.services import coverage, reports, risk_verdicts, surveys
+from warmline.services.hours import iso
 from warmline.validation import boolean, choice, optional, text
 from warmline.web.api import body, bp, ok
 
@@ -21,6 +22,17 @@ def requested_range() -> reports.Range:
 @roles_required(*COORDINATORS)
 def contacts_report() -> tuple[Response, int]:
     return ok(**reports.contacts(requested_range()))
+
+
+@bp.get("/reports/risk-verdicts")
+@roles_required(*COORDINATORS, *MODERATORS)
+def risk_verdicts_report() -> tuple[Response, int]:
+    """How the risk detector read this forum's posts, by the moderators' verdicts."""
+    report_range = requested_range()
+    return ok(
+        **{"from": iso(report_range.start), "to": iso(report_range.end)},
+        **risk_verdicts.summary(report_range.start, report_range.end),
+    )
 
 
 @bp.get("/reports/programme")
