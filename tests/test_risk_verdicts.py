@@ -99,6 +99,9 @@ def test_the_report_counts_by_verdict_and_level(app, new_api, board, posts):
     assert report["by_level"][level]["right"] == 1 and report["by_level"]["none"]["missed"] == 1
     assert report["held_judged_harmless"] == 0.0
     assert board.get("/api/v1/reports/risk-verdicts").status_code == 200  # moderators read it too
+    page = coordinator.get("/reports").get_data(as_text=True)
+    assert "Posts the risk detector held for urgent review: 1." in page
+    assert "verdicts on its readings: 1 right, 0 not a risk, 1 risks it missed; of the held posts judged, 0%" in page
     earlier = (clock.now() - timedelta(days=90)).date().isoformat()
     empty = coordinator.get(f"/api/v1/reports/risk-verdicts?from={earlier}&to={earlier}T12:00:00Z").get_json()
     assert empty["posts_held"] == 0 and empty["held_judged_harmless"] is None

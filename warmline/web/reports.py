@@ -13,7 +13,7 @@ from warmline import clock
 from warmline.errors import WarmlineError
 from warmline.models.reporting import CODE_KINDS
 from warmline.permissions import COORDINATORS, roles_required
-from warmline.services import coding, hours, reports
+from warmline.services import coding, hours, reports, risk_verdicts
 from warmline.services.reports.base import this_month
 from warmline.web import charts
 
@@ -147,6 +147,7 @@ def page() -> str:
         otherwise_labels=WOULD_OTHERWISE_LABELS,
         csv_args={"from": start.isoformat(), "to": (end + timedelta(days=1)).isoformat()},
         closed_grid={(d["weekday"], d["hour"]): d["requests"] for d in data["demand"]["closed_by_hour"]},
+        detector=risk_verdicts.summary(report_range.start, report_range.end),
     )
 
 
