@@ -82,7 +82,7 @@ def test_the_page_offers_the_verdicts_that_fit_and_shows_the_counts(app, board, 
     client.post(f"/moderation/posts/{first}", data={"csrf_token": token, "action": "approve", "risk_verdict": ""})
     assert verdict_of(app, first) is None
     shown = client.get("/moderation").get_data(as_text=True)
-    assert "Posts held for urgent review: 1. Your verdicts: 0 right, 1 not a risk, 0 risks it missed" in shown
+    assert "held for urgent review: 1. Your verdicts on its readings: 0 right, 1 not a risk, 0 risks it missed" in shown
     assert "of the held posts judged, 100% were not a risk" in shown
 
 
@@ -101,7 +101,8 @@ def test_the_report_counts_by_verdict_and_level(app, new_api, board, posts):
     assert board.get("/api/v1/reports/risk-verdicts").status_code == 200  # moderators read it too
     page = coordinator.get("/reports").get_data(as_text=True)
     assert "Posts the risk detector held for urgent review: 1." in page
-    assert "verdicts on its readings: 1 right, 0 not a risk, 1 risks it missed; of the held posts judged, 0%" in page
+    said = "Moderators&#39; verdicts on its readings: 1 right, 0 not a risk, 1 risks it missed"
+    assert f"{said}; of the held posts judged, 0%" in page
     earlier = (clock.now() - timedelta(days=90)).date().isoformat()
     empty = coordinator.get(f"/api/v1/reports/risk-verdicts?from={earlier}&to={earlier}T12:00:00Z").get_json()
     assert empty["posts_held"] == 0 and empty["held_judged_harmless"] is None

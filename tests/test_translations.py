@@ -24,6 +24,7 @@ STAFF_ONLY = {
     "peer_tools/_monitor_sessions.html",
     "peer_tools/_resource_fields.html",
     "reports/_headline.html",
+    "forum/_detector_verdicts.html",
     "staff/_credential.html",
     "staff/_expiring.html",
 }

@@ -46,7 +46,8 @@ def test_held_post_approved_then_visible(app, new_page):
     review.get_by_role("radio", name="Right").check()
     review.get_by_role("button", name="Approve").click()
     expect(moderator.get_by_text("The queue is empty.")).to_be_visible()
-    expect(moderator.get_by_test_id("detector-verdicts")).to_contain_text("Your verdicts: 1 right, 0 not a risk")
+    verdicts = moderator.get_by_test_id("detector-verdicts")
+    expect(verdicts).to_contain_text("Your verdicts on its readings: 1 right, 0 not a risk")
 
     reader.goto(thread_url)
     warning = reader.locator("details.cw")
