@@ -534,12 +534,26 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", folded)
 
 
+_PHRASE_LEVELS = ("imminent", "high", "moderate", "low")
+
+
 def _compile(phrases: Mapping[str, Sequence[str]]) -> list[tuple[str, re.Pattern[str]]]:
     compiled = []
-    for level in ("imminent", "high", "moderate", "low"):
+    for level in _PHRASE_LEVELS:
         for phrase in phrases.get(level, ()):
             compiled.append((level, re.compile(rf"(?<![\w'])(?:{phrase})(?![\w'])")))
     return compiled
+
+
+def _compile_own(extra: Mapping[str, Sequence[str]]) -> list[tuple[str, re.Pattern[str]]]:
+    """An organisation's own phrases (RISK_EXTRA_PHRASES), compiled once per setting: every
+    assessment reads them, and the overrule check reads them again."""
+    return _compile_frozen(tuple((level, tuple(extra.get(level, ()))) for level in _PHRASE_LEVELS))
+
+
+@functools.lru_cache(maxsize=8)
+def _compile_frozen(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    return _compile(dict(phrases))
 
 
 def _compile_list(phrases: Sequence[str]) -> list[re.Pattern[str]]:
@@ -632,7 +646,7 @@ def rules(text: str, extra: Mapping[str, Sequence[str]] | None = None) -> Assess
     past and third-person rules."""
     normalised = normalise(text)
     if extra:
-        return _reading(normalised, _DEFAULT + _compile(extra)).assessment
+        return _reading(normalised, _DEFAULT + _compile_own(extra)).assessment
     return _read(normalised).assessment
 
 
@@ -642,7 +656,7 @@ def matches_own_phrases(text: str, extra: Mapping[str, Sequence[str]] | None) ->
     if not extra:
         return False
     normalised = normalise(text)
-    return any(p.search(normalised) for level, p in _compile(extra) if level in ("high", "imminent"))
+    return any(p.search(normalised) for level, p in _compile_own(extra) if level in ("high", "imminent"))
 
 
 @functools.lru_cache(maxsize=512)

@@ -79,11 +79,16 @@ def _unreadable() -> WarmlineError:
     return WarmlineError("phi_unreadable", "A protected detail cannot be read with this key.", 500)
 
 
-def _open(token: str) -> str:
+def _readers(keys: list[bytes]) -> MultiFernet:
+    """Reads with any of `keys`; writes (`rotate`) with the first."""
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+def _open(token: str, readers: MultiFernet | None = None) -> str:
     if not token:
         return ""
     try:
-        return MultiFernet([Fernet(k) for k in _keys()]).decrypt(token.encode()).decode()
+        return (readers or _readers(_keys())).decrypt(token.encode()).decode()
     except InvalidToken:
         raise _unreadable() from None
 
@@ -398,7 +403,7 @@ def rotate_key() -> Rotated:
     old keys can go. One transaction: a detail no key reads stops it with nothing changed.
     Logged as one read of everything, by no one (an operator's command), never the values."""
     keys = _keys()
-    readers = MultiFernet([Fernet(k) for k in keys])
+    readers = _readers(keys)
 
     def resealed(token: str) -> str:
         return readers.rotate(token.encode()).decode() if token else token
@@ -410,7 +415,7 @@ def rotate_key() -> Rotated:
                 setattr(enrolment, column, resealed(getattr(enrolment, column)))
         links = list(db.session.scalars(sa.select(MemberLink)))
         for link in links:
-            link.member_key = _member_key(int(_open(link.member_id_enc)), keys[0])
+            link.member_key = _member_key(int(_open(link.member_id_enc, readers)), keys[0])
             link.member_id_enc = resealed(link.member_id_enc)
     except (InvalidToken, WarmlineError):
         db.session.rollback()

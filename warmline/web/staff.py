@@ -75,7 +75,6 @@ def _list_page(error: WarmlineError | None = None, invite: dict[str, Any] | None
         credentials_of={p.id: credentials.credentials_of(p.id) for p in people},
         is_valid=lambda c: credentials.is_valid(c, today),
         revoked_from=credentials.revoked_from,
-        today=today,
         may_manage=lambda p: staff.may_manage(current_user, p),
         grantable=_grantable(),
         kind_labels=KIND_LABELS,
