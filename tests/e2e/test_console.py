@@ -109,7 +109,7 @@ def test_title_counts_and_a_notification_while_the_tab_is_hidden(app, new_page):
     peer.evaluate("window.__setHidden(true)")
     handle = member_asks(member, "can't sleep")
     expect(peer).to_have_title(re.compile(r"^1 waiting · Peer console"))
-    peer.wait_for_function("window.__notifications.length >= 1")
+    peer.wait_for_function("() => window.__notifications.length >= 1")
     assert peer.evaluate("window.__notifications[0].title") == "A member is waiting"
 
     peer.evaluate("window.__setHidden(false)")
@@ -119,7 +119,7 @@ def test_title_counts_and_a_notification_while_the_tab_is_hidden(app, new_page):
     member_says(member, "are you still there? I really need someone")
     expect(peer).to_have_title(re.compile(r"^1 unread · Peer console"))
     expect(peer.get_by_role("tab", name=re.compile(handle))).to_contain_text("1 new")
-    peer.wait_for_function("window.__notifications.length >= 2")
+    peer.wait_for_function("() => window.__notifications.length >= 2")
     shown = peer.evaluate("window.__notifications[1]")
     assert shown == {"title": f"New message from {handle}", "body": ""}  # no member words on screen
 
@@ -308,7 +308,7 @@ def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
     expect(sound).to_be_checked()
     sound.uncheck()  # kept on the server: still off after a reload
     moderator.wait_for_function(
-        "fetch('/api/v1/me/preferences').then(r => r.json()).then(b => b.preferences.alert_sound === false)"
+        "() => fetch('/api/v1/me/preferences').then(r => r.json()).then(b => b.preferences.alert_sound === false)"
     )
     moderator.reload()
     expect(moderator.get_by_role("checkbox", name="Sound for alerts")).not_to_be_checked()
@@ -330,7 +330,7 @@ def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
     assert answer == 201
     expect(moderator.locator("#alerts")).to_contain_text("A forum post was held at imminent risk")
     expect(moderator).to_have_title(f"1 new alert · {title}")
-    moderator.wait_for_function("window.__notifications.length >= 1")
+    moderator.wait_for_function("() => window.__notifications.length >= 1")
     assert moderator.evaluate("window.__notifications[0].title") == "Urgent forum post held"
     moderator.evaluate("window.__setHidden(false)")
     expect(moderator).to_have_title(title)

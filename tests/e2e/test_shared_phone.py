@@ -27,7 +27,7 @@ def test_quick_exit_on_a_phone_locks_this_browser_until_the_recovery_code(page):
     # A long page, scrolled to its end: the quick exit is still on screen.
     page.evaluate("document.querySelector('main').style.minHeight = '4000px'")
     page.mouse.wheel(0, 5000)
-    page.wait_for_function("window.scrollY > 2000")
+    page.wait_for_function("() => window.scrollY > 2000")
     expect(page.get_by_role("link", name="Quick exit")).to_be_in_viewport()
 
     with page.expect_request("**/api/v1/me/quick-exit"):
