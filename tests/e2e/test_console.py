@@ -1,7 +1,8 @@
 """Working a shift in the peer console, in a real browser: Escape keeps the draft, the tab
 title counts waiting chats and unread messages, a desktop notification is shown while the
 tab is hidden, conversation tabs work by keyboard, a hand-over leaves both peers' views and
-notes right, and the console, the member chat and /moderation pass an axe-core scan."""
+notes right, and the console, the member chat and /moderation pass an axe-core scan (and
+/moderation fits a phone)."""
 
 from __future__ import annotations
 
@@ -245,10 +246,17 @@ def test_console_chat_and_moderation_have_no_serious_accessibility_violations(ap
         expect(moderator.get_by_role("radio", name="Right")).to_be_visible()
         pages = (("console", peer), ("chat", member), ("moderation", moderator))
         results = {name: serious_violations(page) for name, page in pages}
+        # Moderators review from a phone too: the queue item, its verdict and actions fit.
+        moderator.set_viewport_size({"width": 390, "height": 844})
+        sideways = moderator.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        approve = moderator.get_by_role("button", name="Approve")
+        approve.scroll_into_view_if_needed()
+        expect(approve).to_be_in_viewport()
     finally:
         for context in contexts:
             context.close()
     assert results == {"console": [], "chat": [], "moderation": []}, json.dumps(results, indent=1)
+    assert sideways <= 0, "/moderation scrolls sideways on a phone"
 
 
 def test_three_columns_on_a_desktop_one_on_a_phone_with_the_members_context(app, browser, server, new_page):

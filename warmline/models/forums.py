@@ -61,7 +61,8 @@ class Post(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default=PUBLISHED)
     risk: so.Mapped[str] = so.mapped_column(sa.String(10), default="none")
     is_opening: so.Mapped[bool] = so.mapped_column(default=False)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now)
+    # Indexed: the reports and the detector's verdict counts take posts by when they were written.
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now, index=True)
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     support_count: so.Mapped[int] = so.mapped_column(default=0)
