@@ -227,6 +227,16 @@ PEER_TOOLS_EVENTS = {
 }
 
 
+# The peer's word on a chat risk reading: peers, and coordinators (only while supervising the
+# conversation, which the service checks: tests/test_chat_risk_readings.py).
+JUDGING_A_CHAT_RISK_READING = ("POST", "/api/v1/conversations/<int:conversation_id>/risk-readings/<int:reading_id>")
+
+
+def test_a_chat_risk_reading_is_judged_by_peers_and_coordinators(app):
+    declared = {(method, rule.rule): app.view_functions[rule.endpoint].required_roles for rule, method in routes(app)}
+    assert sorted(declared[JUDGING_A_CHAT_RISK_READING]) == ["admin", "coordinator", "peer"]
+
+
 def test_peer_tools_routes_are_for_the_intended_roles(app):
     declared = {(method, rule.rule): app.view_functions[rule.endpoint].required_roles for rule, method in routes(app)}
     for key, roles in PEER_TOOLS_ROUTES.items():

@@ -35,4 +35,5 @@ def test_a_risky_message_raises_the_banner_after_delivery(app, server, browsers)
     assert raised["conversation_id"] == conversation_id and raised["risk"] in ("high", "imminent")
     assert raised["why"]["source"] == "model" and raised["why"]["category"] == "preparatory"
     assert raised["why"]["examples"]
+    assert isinstance(raised["reading_id"], int)  # the reading the peer may judge
     assert "risk:raised" not in member.events

@@ -320,9 +320,10 @@ def risk_train(
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="A file to write.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Verdicts from this day on.")
 def risk_verdicts_export(out: str, since: datetime | None) -> None:
-    """Write the moderators' "not a risk" and "a risk it missed" verdicts as corpus lines, for a
-    person to de-identify, label and add to the training split before a retrain. The file
-    holds members' posts: it is readable by its owner only; delete it once reviewed."""
+    """Write the moderators' "not a risk" and "a risk it missed" verdicts, and the chat readings
+    peers judged "not a risk", as corpus lines, for a person to de-identify, label and add to
+    the training split before a retrain. The file holds members' posts and messages: it is
+    readable by its owner only; delete it once reviewed."""
     import os
     from pathlib import Path
 

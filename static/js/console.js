@@ -166,6 +166,12 @@
           : ack.error.message;
       });
     });
+    var why = pane.querySelector(".risk-why");
+    why.id = "risk-why-" + id;
+    pane.querySelectorAll(".risk-verdict button").forEach(function (button) {
+      button.setAttribute("aria-describedby", why.id);
+      button.addEventListener("click", function () { judgeReading(id, state, button.value); });
+    });
     pane.querySelector(".note-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var form = event.target;
@@ -175,6 +181,19 @@
       }, W.noteExtras(form)))
         .then(function (body) { form.querySelector(".note-status").textContent = body.ok ? "Note saved." : body.error.message; });
     });
+  }
+
+  // The peer's word on the reading that raised the risk: a line for the detector's next
+  // training (docs/escalation.md). The buttons give way to the thanks, which takes the focus.
+  function judgeReading(id, state, verdict) {
+    var noted = state.pane.querySelector(".risk-noted");
+    postJson("/api/v1/conversations/" + id + "/risk-readings/" + state.readingId, "POST", { verdict: verdict })
+      .then(function (body) {
+        if (!body.ok) { noted.textContent = body.error.message; return; }
+        state.pane.querySelector(".risk-verdict").hidden = true;
+        noted.textContent = "Thanks, noted.";
+        noted.focus();
+      });
   }
 
   function endPane(id, message) {
@@ -327,7 +346,10 @@
     var state = panes[data.conversation_id];
     if (!state) { return; }
     var banner = state.pane.querySelector(".banner.risk");
-    banner.textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed." + riskWhy(data.why);
+    banner.querySelector(".risk-why").textContent = "The member's words suggest " + data.risk + " risk. Ask directly about safety; escalate if needed." + riskWhy(data.why);
+    state.readingId = data.reading_id;
+    banner.querySelector(".risk-verdict").hidden = !data.reading_id;
+    banner.querySelector(".risk-noted").textContent = "";
     banner.hidden = false;
     state.pane.querySelector(".risk-level").textContent = data.risk;
     setEscalationLevel(state.pane, data.risk);

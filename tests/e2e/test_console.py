@@ -10,11 +10,14 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.chat_support import on_duty_peer
 from tests.e2e.phone import serious_violations
 from tests.support import PASSWORD, make_staff
+from warmline.extensions import db
+from warmline.models import ChatRiskReading
 from warmline.services import accounts, forum, forums
 
 pytestmark = pytest.mark.e2e
@@ -238,6 +241,8 @@ def test_console_chat_and_moderation_have_no_serious_accessibility_violations(ap
         peer.get_by_role("button", name="Accept: axe").click()
         member_says(member, "hello")
         expect(open_pane(peer).locator(".messages")).to_contain_text("hello")
+        member_says(member, "i want to kill myself")  # the risk banner, with its verdict buttons
+        expect(open_pane(peer).get_by_role("button", name="Not a risk")).to_be_visible()
         moderator.goto("/login")
         moderator.get_by_label("Username").fill("morgan")
         moderator.get_by_label("Password").fill(PASSWORD)
@@ -347,7 +352,8 @@ def test_a_moderator_is_alerted_live_to_an_urgent_post(app, new_page):
 def test_the_risk_banner_says_why_and_what_the_model_read_when_it_overruled_the_words(app, new_page):
     """The shipped detector in a live chat: a figure of speech with a risk phrase reads moderate
     (the model overrules the words, and the peer sees both readings); words the model does not
-    overrule raise the risk to high with the rule's words."""
+    overrule raise the risk to high with the rule's words. The peer says of each reading whether
+    it was right."""
     on_duty_peer(app, "pat")
     member, peer = new_page(), new_page()
     member_asks(member, "karaoke")
@@ -359,7 +365,22 @@ def test_the_risk_banner_says_why_and_what_the_model_read_when_it_overruled_the_
     expect(banner).to_contain_text("suggest moderate risk")
     both = "Why: the words \u201cjump off\u201d; the model thinks it reads as a figure of speech"
     expect(banner).to_contain_text(both)
+    # The peer's word on each reading, by keyboard or by mouse; the buttons give way to thanks.
+    right = banner.get_by_role("button", name="Right", exact=True)
+    expect(right).to_have_accessible_description(re.compile("suggest moderate risk"))
+    right.focus()
+    peer.keyboard.press("Enter")
+    expect(banner).to_contain_text("Thanks, noted.")
+    expect(right).to_be_hidden()
+    expect(banner.locator(".risk-noted")).to_be_focused()
     member_says(member, "i want to kill myself")
     expect(banner).to_contain_text("suggest high risk")
     expect(banner).to_contain_text("Why: the words \u201ckill myself\u201d.")
     expect(pane.locator(".risk-level")).to_have_text("high")
+    expect(banner).not_to_contain_text("Thanks, noted.")  # a new reading, asked again
+    banner.get_by_role("button", name="Not a risk", exact=True).click()
+    expect(banner).to_contain_text("Thanks, noted.")
+    expect(banner.get_by_role("button", name="Not a risk", exact=True)).to_be_hidden()
+    with app.app_context():
+        verdicts = db.session.execute(sa.select(ChatRiskReading.detector_level, ChatRiskReading.verdict)).all()
+    assert sorted(verdicts) == [("high", "harmless"), ("moderate", "right")]

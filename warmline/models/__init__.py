@@ -9,7 +9,7 @@ from warmline.models.accounts import (
     User,
     UserRole,
 )
-from warmline.models.chat import ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
+from warmline.models.chat import ChatRiskReading, ContactNote, Conversation, Handoff, Lease, Message, ServerProcess
 from warmline.models.escalations import Escalation, EscalationCheckpoint, EscalationEntry, EscalationRead, Outbox
 from warmline.models.forums import (
     Flag,
@@ -45,6 +45,7 @@ from warmline.models.texts import SiteText
 __all__ = [
     "AuthSession",
     "CannedResponse",
+    "ChatRiskReading",
     "CheckIn",
     "Resource",
     "ContactNote",

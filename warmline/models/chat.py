@@ -88,6 +88,25 @@ class Message(db.Model):
     sender: so.Mapped[User | None] = so.relationship(lazy="joined")
 
 
+class ChatRiskReading(db.Model):
+    """A reading of the risk detector that raised a conversation's risk, and the peer's word on
+    it (services/risk_verdicts.py): right, or harmless. No text: the message scored is linked,
+    and goes when the transcript is deleted."""
+
+    __tablename__ = "chat_risk_readings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conversation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))
+    detector_level: so.Mapped[str] = so.mapped_column(sa.String(10))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=clock.now, index=True)
+    verdict: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    judged_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    judged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
 class ContactNote(db.Model):
     """A peer's short record of a contact (never shown to the member). Every peer who held
     the conversation may write one; after a hand-over the last peer's note is the billing note."""

@@ -162,8 +162,12 @@ def survey_risk(conversation_id: int, risk: str, coordinator_ids: list[int]) -> 
         )
 
 
-def risk_raised(conversation_id: int, peer_id: int, risk: str, why: dict[str, Any] | None = None) -> None:
-    _to(peer_id, "risk:raised", {"conversation_id": conversation_id, "risk": risk, "why": why})
+def risk_raised(
+    conversation_id: int, peer_id: int, risk: str, why: dict[str, Any] | None = None, reading_id: int | None = None
+) -> None:
+    # reading_id: the reading the peer may judge (POST /api/v1/conversations/<id>/risk-readings/<reading_id>).
+    payload = {"conversation_id": conversation_id, "risk": risk, "why": why, "reading_id": reading_id}
+    _to(peer_id, "risk:raised", payload)
 
 
 def outbox_pending() -> None:

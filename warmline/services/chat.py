@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from warmline import bus, clock
 from warmline.errors import WarmlineError, forbidden
 from warmline.extensions import db
-from warmline.models import ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
+from warmline.models import ChatRiskReading, ContactNote, Conversation, Handoff, LiveSocket, Message, Resource, User
 from warmline.models.chat import ACTIVE, ENDED, RISK_LEVELS, WAITING, risk_rank
 from warmline.models.types import UTCDateTime
 from warmline.risk import worker
@@ -319,7 +319,7 @@ def request_chat(
     return Requested(conversation, position_of(conversation), False)
 
 
-def _score_later(conversation_id: int, rank: int, text: str) -> None:
+def _score_later(conversation_id: int, message_id: int, rank: int, text: str) -> None:
     """After the commit, off the request: member text goes through the risk detector, and a
     higher level raises the conversation's risk and shows the peer a banner with why
     (`_apply_score`). It never stops the member writing, nor delays the message."""
@@ -327,11 +327,12 @@ def _score_later(conversation_id: int, rank: int, text: str) -> None:
         return
     app = current_app._get_current_object()  # noqa: SLF001
     extra, path = risk.settings_of(app)
-    worker.submit(app, partial(risk.assess, text, extra, path), partial(_apply_score, conversation_id))
+    worker.submit(app, partial(risk.assess, text, extra, path), partial(_apply_score, conversation_id, message_id))
 
 
-def _apply_score(conversation_id: int, assessment: risk.Assessment) -> None:
-    """Risk only goes up: one guarded update, so scores landing in any order keep the highest."""
+def _apply_score(conversation_id: int, message_id: int, assessment: risk.Assessment) -> None:
+    """Risk only goes up: one guarded update, so scores landing in any order keep the highest.
+    A reading that raised it is recorded with it, for the peer to judge (services/risk_verdicts.py)."""
     if assessment.rank < risk_rank("moderate"):
         return
     table = Conversation.__table__.c
@@ -344,6 +345,8 @@ def _apply_score(conversation_id: int, assessment: risk.Assessment) -> None:
     if raised is None:
         db.session.rollback()
         return
+    reading = {"conversation_id": conversation_id, "message_id": message_id, "level": assessment.level}
+    reading_id = db.session.execute(_INSERT_READING, reading).scalar_one()
     if raised.status == WAITING:
         bus.announce("chat.queue_changed")
     if raised.peer_id is not None:
@@ -353,8 +356,28 @@ def _apply_score(conversation_id: int, assessment: risk.Assessment) -> None:
             peer_id=raised.peer_id,
             risk=assessment.level,
             why=assessment.why(),
+            reading_id=reading_id,
         )
     db.session.commit()
+
+
+def _insert_reading() -> sa.Insert:
+    """The message is linked only if it is still there: the member may have deleted the
+    transcript while the score ran."""
+    readings, messages = ChatRiskReading.__table__, Message.__table__
+    still_there = sa.select(messages.c.id).where(messages.c.id == sa.bindparam("message_id")).scalar_subquery()
+    return (
+        sa.insert(readings)
+        .values(
+            conversation_id=sa.bindparam("conversation_id"),
+            message_id=still_there,
+            detector_level=sa.bindparam("level"),
+        )
+        .returning(readings.c.id)
+    )
+
+
+_INSERT_READING = _insert_reading()
 
 
 def raise_risk(conversation: Conversation, level: str) -> None:
@@ -592,7 +615,7 @@ def append_message(
     bus.announce("chat.message", message=message, member_id=member_id, peer_id=peer_id)
     db.session.commit()
     if role == "member":
-        _score_later(conversation_id, rank, body)
+        _score_later(conversation_id, message_id, rank, body)
     return message, True
 
 

@@ -51,6 +51,11 @@ def _open_sessions(coordinator_id: int, conversation_id: int) -> list[MonitorSes
     )
 
 
+def is_supervising(coordinator: User, conversation_id: int) -> bool:
+    """The coordinator has joined the conversation (monitor:join) and not left it."""
+    return bool(_open_sessions(coordinator.id, conversation_id))
+
+
 def join(coordinator: User, conversation_id: Any, socket_id: str, *, open_join: bool = False) -> list[Message]:
     """Starts (or, from the same socket, keeps) a session and returns the conversation so far.
     The caller puts the socket in the conversation's monitor room after this returns."""
@@ -88,7 +93,7 @@ def join(coordinator: User, conversation_id: Any, socket_id: str, *, open_join: 
 def whisper(coordinator: User, conversation_id: Any, body: str) -> None:
     """To the conversation's peer only. Not stored: coaching is not part of the record."""
     conversation = _active(conversation_id)
-    if not _open_sessions(coordinator.id, conversation.id):
+    if not is_supervising(coordinator, conversation.id):
         raise forbidden("Join the conversation (monitor:join) before whispering.")
     bus.announce(
         "monitor.whisper",

@@ -1,14 +1,15 @@
-"""Chat over HTTP: a member's own transcripts (read, download, delete) and the peer's
-contact note. The conversation itself runs over Socket.IO (realtime/chat.py)."""
+"""Chat over HTTP: a member's own transcripts (read, download, delete), the peer's contact
+note and the peer's word on the risk detector's readings. The conversation itself runs over
+Socket.IO (realtime/chat.py)."""
 
 from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
 
-from warmline.permissions import MEMBERS, PEERS, roles_required
-from warmline.services import chat, coding
-from warmline.validation import integer, list_of, optional, text, whole_number
+from warmline.permissions import COORDINATORS, MEMBERS, PEERS, roles_required
+from warmline.services import chat, coding, risk_verdicts
+from warmline.validation import choice, integer, list_of, optional, text, whole_number
 from warmline.web.api import body, bp, ok
 
 
@@ -84,3 +85,12 @@ def contact_note(conversation_id: int) -> tuple[Response, int]:
             **coding.chosen(note.conversation_id, note.peer_id),
         }
     )
+
+
+@bp.post("/conversations/<int:conversation_id>/risk-readings/<int:reading_id>")
+@roles_required(*PEERS, *COORDINATORS)
+def judge_risk_reading(conversation_id: int, reading_id: int) -> tuple[Response, int]:
+    """Coordinators only when supervising the conversation (the service checks)."""
+    data = body({"verdict": choice(*risk_verdicts.CHAT_VERDICTS)})
+    reading = risk_verdicts.judge_reading(current_user, conversation_id, reading_id, data["verdict"])
+    return ok(reading=risk_verdicts.reading_json(reading))

@@ -27,7 +27,7 @@ def contacts_report() -> tuple[Response, int]:
 @bp.get("/reports/risk-verdicts")
 @roles_required(*COORDINATORS, *MODERATORS)
 def risk_verdicts_report() -> tuple[Response, int]:
-    """How the risk detector read this forum's posts, by the moderators' verdicts."""
+    """How the risk detector read this forum's posts and the chats, by the moderators' and peers' verdicts."""
     report_range = requested_range()
     return ok(
         **{"from": iso(report_range.start), "to": iso(report_range.end)},
