@@ -40,6 +40,12 @@ EPOCHS, DROPOUT = 6, 0.5  # of the wide-and-deep model, chosen on cross-validati
 # Seeds averaged: on held-out lines two held about a quarter fewer hard negatives at recall 0.95
 # than one (docs/escalation.md), for a second hidden layer's memory.
 MEMBERS = 2
+# The nearest-example search leaves out n-grams found in more than this share of the training
+# lines ("the", " i "): they say little of which lines are alike, and they were most of its
+# reading (a 300-character message's p99 went from 13 to 20 ms with 29,249 lines; see
+# docs/escalation.md). The first example shown stayed the same for 97 % of texts.
+COMMON_SHARE = 0.05
+COMMON_FLOOR = 500  # lines: a small corpus's n-grams are all kept
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ class Model:
             layer = {**layer}
             layer["embed"], layer["embed_scale"] = int8.quantise_rows(layer["embed"])
         self.layer = {k: v if k == "embed" else v.astype(np.float32) for k, v in layer.items()} if layer else None
+        common = max(COMMON_SHARE * len(self.texts), COMMON_FLOOR)
+        self._distinctive = np.diff(self.examples["column_starts"]) <= common
         self._risky = np.array([c in RISKY_CATEGORIES for c in self.categories])
         self._moderate = np.array([c in MODERATE_CATEGORIES for c in self.categories])
 
@@ -138,11 +146,12 @@ class Model:
         return _level(thresholds, p.risky, p.imminent, p.moderate)
 
     def nearest(self, text: str, category: str | None = None, k: int = 3) -> list[str]:
-        """The k training lines most like the text (cosine over n-grams), of one category:
-        through the training lines' n-grams by column, only the text's columns are read."""
+        """The k training lines most like the text (cosine over its less common n-grams), of one
+        category: through the training lines' n-grams by column, only the text's columns are read."""
         ex = self.examples
         starts, rows = ex["column_starts"], ex["column_rows"]
         known, _ = self.positions(text)
+        known = known[self._distinctive[known]]
         lengths = starts[known + 1] - starts[known]
         picked = np.repeat(starts[known] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         # A line's weight is the same for each of its n-grams (1/sqrt of how many it has).
