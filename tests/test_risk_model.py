@@ -178,6 +178,18 @@ def test_the_training_split_is_large_varied_and_valid():
     assert sum(e.category.startswith("neg_") for e in examples) >= 300
 
 
+def test_the_nearest_examples_leave_out_ngrams_common_to_many_lines(tiny_model, monkeypatch):
+    # A small corpus keeps every n-gram (COMMON_FLOOR); in a large one, n-grams in more than
+    # COMMON_SHARE of the lines say little of which lines are alike and are left out.
+    assert model.Model.load(tiny_model).nearest("zorblax", "wish_dead")
+    monkeypatch.setattr(model, "COMMON_FLOOR", 0)
+    monkeypatch.setattr(model, "COMMON_SHARE", 0.2)  # "zorblax" is in 4 to 6 of the 12 lines
+    learned = model.Model.load(tiny_model)
+    assert learned.nearest("zorblax", "wish_dead") == []
+    found = learned.nearest("zorblax feeling", "wish_dead")
+    assert found[0] == "the zorblax feeling again" and "zorblax zorblax all day" not in found
+
+
 def test_the_higher_half_sets_the_level_and_says_why(tiny_model):
     path = str(tiny_model)
     by_model = risk.assess("so much zorblax today", model_path=path)
