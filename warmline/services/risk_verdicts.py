@@ -35,12 +35,16 @@ _READINGS = {RIGHT: None, HARMLESS: ("moderate", "high", "imminent"), MISSED: ("
 CHOOSE = "CHOOSE"
 
 
+def allowed(level: str) -> tuple[str, ...]:
+    """The verdicts that can be said of a reading at `level` (the moderation form offers these)."""
+    return tuple(v for v in VERDICTS if _READINGS[v] is None or level in _READINGS[v])
+
+
 def record(moderator: User, post: Post, verdict: str) -> RiskVerdict:
     """The moderator's verdict on the detector's current reading of `post` (the caller commits)."""
     if verdict not in VERDICTS:
         raise invalid("risk_verdict", f"risk_verdict is one of: {', '.join(VERDICTS)}.")
-    allowed = _READINGS[verdict]
-    if allowed is not None and post.risk not in allowed:
+    if verdict not in allowed(post.risk):
         said = "a risk it missed" if verdict == MISSED else "not a risk"
         raise invalid("risk_verdict", f"The detector read this post as {post.risk}: it cannot be {said}.")
     found = db.session.scalar(sa.select(RiskVerdict).where(RiskVerdict.post_id == post.id))

@@ -196,6 +196,7 @@ def notices() -> str:
 def queue_page() -> str:
     items = moderation.queue()
     history = moderation.author_history(sorted({i.post.author_id for i in items}))
+    now = clock.now()
     return render_template(
         "forum/moderation.html",
         items=items,
@@ -203,8 +204,9 @@ def queue_page() -> str:
         words=moderation.watched_words(),
         log=moderation.readable_log(50),
         silences=moderation.active_silences(),
-        now=clock.now(),
-        detector=risk_verdicts.summary(clock.now() - DETECTOR_WINDOW, clock.now()),
+        now=now,
+        detector=risk_verdicts.summary(now - DETECTOR_WINDOW, now),
+        verdicts_for=risk_verdicts.allowed,
     )
 
 
